@@ -1,0 +1,2 @@
+//! The `manrs` command-line tool.
+fn main() {}

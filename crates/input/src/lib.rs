@@ -1,0 +1,382 @@
+//! Opening routing data files: transparent decompression and honest ends.
+//!
+//! RouteViews and RIPE RIS publish MRT as bzip2 (often several streams
+//! concatenated) and gzip (often several members, RFC 1952 §2.2); RPSL dumps,
+//! VRP files and registry files come plain or compressed too. [`Input::open`]
+//! detects the compression from the magic bytes (never from the file name),
+//! decodes every member or stream, and counts bytes on both sides.
+//!
+//! A truncated compressed file is normal (partial downloads, files cut to a
+//! size on purpose). Some parsers swallow the decoder's error and simply stop;
+//! [`Input`] therefore records the first read error in a shared
+//! [`InputStatus`], so that a reader can always end with a
+//! [`DiagKind::Truncated`] diagnostic instead of stopping silently.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use manrs_types::{DiagKind, Diagnostic, Location};
+
+/// Size of the buffer between the decoder and the parser.
+const BUF_SIZE: usize = 256 * 1024;
+
+/// The compression of an input, detected from its first bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    /// Not compressed.
+    None,
+    /// gzip (RFC 1952), possibly several members.
+    Gzip,
+    /// bzip2, possibly several concatenated streams.
+    Bzip2,
+}
+
+impl Compression {
+    /// Detects the compression from the first bytes of a file.
+    pub fn detect(head: &[u8]) -> Result<Self, &'static str> {
+        match head {
+            [0x1f, 0x8b, ..] => Ok(Compression::Gzip),
+            [b'B', b'Z', b'h', b'1'..=b'9', ..] => Ok(Compression::Bzip2),
+            [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Err("xz compression is not supported"),
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => Err("zstd compression is not supported"),
+            _ => Ok(Compression::None),
+        }
+    }
+
+    /// A short name (`none`, `gzip`, `bzip2`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Bzip2 => "bzip2",
+        }
+    }
+}
+
+/// Error opening an input.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// The file could not be opened or read.
+    #[error("{file}: {source}")]
+    Io {
+        /// The file.
+        file: Arc<str>,
+        /// The IO error.
+        #[source]
+        source: io::Error,
+    },
+    /// The file uses a compression manrs does not read.
+    #[error("{file}: {reason}")]
+    Unsupported {
+        /// The file.
+        file: Arc<str>,
+        /// Why.
+        reason: &'static str,
+    },
+}
+
+/// What happened while an input was read; shared between the [`Input`] and
+/// whoever asks after the parser is done.
+#[derive(Clone, Debug, Default)]
+pub struct InputStatus(Arc<StatusInner>);
+
+#[derive(Debug, Default)]
+struct StatusInner {
+    compressed: AtomicU64,
+    decompressed: AtomicU64,
+    error: Mutex<Option<StreamError>>,
+}
+
+/// The first error the byte stream returned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamError {
+    /// Truncated (the stream ended early), Malformed (corrupt compressed
+    /// data) or Io.
+    pub kind: DiagKind,
+    /// Decompressed bytes delivered before the error.
+    pub offset: u64,
+    /// The underlying error message.
+    pub message: String,
+}
+
+impl InputStatus {
+    /// Bytes read from the file (compressed side).
+    pub fn compressed_bytes(&self) -> u64 {
+        self.0.compressed.load(Ordering::Relaxed)
+    }
+
+    /// Bytes delivered to the parser (decompressed side).
+    pub fn bytes(&self) -> u64 {
+        self.0.decompressed.load(Ordering::Relaxed)
+    }
+
+    /// The first error of the byte stream, if any.
+    pub fn error(&self) -> Option<StreamError> {
+        self.0.error.lock().map(|e| e.clone()).unwrap_or(None)
+    }
+
+    /// The stream error as a diagnostic for `file`, if there was one.
+    pub fn diagnostic(&self, file: &Arc<str>) -> Option<Diagnostic> {
+        self.error().map(|e| {
+            let what = match e.kind {
+                DiagKind::Truncated => "input ends early",
+                DiagKind::Malformed => "corrupt compressed data",
+                _ => "read failed",
+            };
+            Diagnostic::new(
+                file,
+                Location::Byte(e.offset),
+                e.kind,
+                format!("{what} after {} decompressed bytes: {}", e.offset, e.message),
+            )
+        })
+    }
+
+    fn record(&self, e: &io::Error, compressed: bool) {
+        let kind = match e.kind() {
+            io::ErrorKind::UnexpectedEof => DiagKind::Truncated,
+            io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput if compressed => {
+                DiagKind::Malformed
+            }
+            _ => DiagKind::Io,
+        };
+        if let Ok(mut slot) = self.0.error.lock()
+            && slot.is_none()
+        {
+            *slot = Some(StreamError { kind, offset: self.bytes(), message: e.to_string() });
+        }
+    }
+}
+
+/// Counts the compressed bytes read from the file.
+struct CountRaw<R> {
+    inner: R,
+    status: InputStatus,
+}
+
+impl<R: Read> Read for CountRaw<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.status.0.compressed.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Counts decompressed bytes and records the first error.
+struct Tracked<R> {
+    inner: R,
+    status: InputStatus,
+    compressed: bool,
+}
+
+impl<R: Read> Read for Tracked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(n) => {
+                self.status.0.decompressed.fetch_add(n as u64, Ordering::Relaxed);
+                Ok(n)
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(e),
+            Err(e) => {
+                self.status.record(&e, self.compressed);
+                Err(e)
+            }
+        }
+    }
+}
+
+/// An opened input: a buffered, decompressed byte stream with its name and
+/// status.
+pub struct Input {
+    name: Arc<str>,
+    compression: Compression,
+    reader: Box<dyn BufRead + Send>,
+    status: InputStatus,
+}
+
+impl std::fmt::Debug for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Input")
+            .field("name", &self.name)
+            .field("compression", &self.compression)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Input {
+    /// Opens a file, detecting its compression.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, InputError> {
+        let path = path.as_ref();
+        let name: Arc<str> = Arc::from(path.display().to_string());
+        let file = File::open(path).map_err(|source| InputError::Io { file: name.clone(), source })?;
+        Self::from_reader(name, file)
+    }
+
+    /// Wraps any byte source (a socket, an in-memory buffer, a fuzzer's
+    /// input), detecting its compression.
+    pub fn from_reader<R: Read + Send + 'static>(
+        name: impl Into<Arc<str>>,
+        reader: R,
+    ) -> Result<Self, InputError> {
+        let name = name.into();
+        let status = InputStatus::default();
+        let mut raw = BufReader::with_capacity(64 * 1024, CountRaw { inner: reader, status: status.clone() });
+        let head = loop {
+            match raw.fill_buf() {
+                Ok(h) => break h,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(source) => return Err(InputError::Io { file: name.clone(), source }),
+            }
+        };
+        let compression = Compression::detect(head)
+            .map_err(|reason| InputError::Unsupported { file: name.clone(), reason })?;
+        let decoded: Box<dyn Read + Send> = match compression {
+            Compression::None => Box::new(raw),
+            Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(raw)),
+            Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(raw)),
+        };
+        let tracked = Tracked {
+            inner: decoded,
+            status: status.clone(),
+            compressed: compression != Compression::None,
+        };
+        Ok(Input {
+            name,
+            compression,
+            reader: Box::new(BufReader::with_capacity(BUF_SIZE, tracked)),
+            status,
+        })
+    }
+
+    /// The input's name (the path as given).
+    pub fn name(&self) -> &Arc<str> {
+        &self.name
+    }
+
+    /// The detected compression.
+    pub fn compression(&self) -> Compression {
+        self.compression
+    }
+
+    /// A handle on the read status, valid after the input is consumed.
+    pub fn status(&self) -> InputStatus {
+        self.status.clone()
+    }
+
+    /// Reads up to `n` leading decompressed bytes without consuming them, for
+    /// format detection. Fewer bytes are returned only at the end of the data.
+    pub fn peek(&mut self, n: usize) -> io::Result<Vec<u8>> {
+        let mut head = Vec::with_capacity(n);
+        // Read through a reference so the bytes can be put back in front.
+        let got = (&mut self.reader).take(n as u64).read_to_end(&mut head);
+        let rest = std::mem::replace(&mut self.reader, Box::new(io::empty()));
+        self.reader = Box::new(io::Cursor::new(head.clone()).chain(rest));
+        got.map(|_| head)
+    }
+
+    /// The decompressed byte stream.
+    pub fn reader(&mut self) -> &mut (dyn BufRead + Send) {
+        &mut *self.reader
+    }
+
+    /// Splits into the byte stream, its name and its status handle.
+    pub fn into_parts(self) -> (Box<dyn BufRead + Send>, Arc<str>, InputStatus) {
+        (self.reader, self.name, self.status)
+    }
+}
+
+impl Read for Input {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.reader.read(buf)
+    }
+}
+
+impl BufRead for Input {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.reader.fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        self.reader.consume(amt)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn bz(data: &[u8]) -> Vec<u8> {
+        let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn read_all(bytes: Vec<u8>) -> (Vec<u8>, io::Result<usize>, InputStatus, Compression) {
+        let mut input = Input::from_reader("t", io::Cursor::new(bytes)).unwrap();
+        let c = input.compression();
+        let mut out = Vec::new();
+        let r = input.read_to_end(&mut out);
+        (out, r, input.status(), c)
+    }
+
+    #[test]
+    fn plain_passthrough_and_peek() {
+        let mut input = Input::from_reader("t", io::Cursor::new(b"hello world".to_vec())).unwrap();
+        assert_eq!(input.peek(5).unwrap(), b"hello");
+        assert_eq!(input.peek(100).unwrap(), b"hello world");
+        let mut s = String::new();
+        input.read_to_string(&mut s).unwrap();
+        assert_eq!(s, "hello world");
+        assert_eq!(input.compression(), Compression::None);
+        assert!(input.status().error().is_none());
+    }
+
+    #[test]
+    fn multi_member_gzip_and_multi_stream_bzip2() {
+        let mut two = gz(b"first ");
+        two.extend(gz(b"second"));
+        let (out, r, st, c) = read_all(two);
+        assert_eq!((out.as_slice(), c), (&b"first second"[..], Compression::Gzip));
+        assert!(r.is_ok() && st.error().is_none());
+        assert_eq!(st.bytes(), 12);
+
+        let mut two = bz(b"one ");
+        two.extend(bz(b"two"));
+        let (out, r, st, c) = read_all(two);
+        assert_eq!((out.as_slice(), c), (&b"one two"[..], Compression::Bzip2));
+        assert!(r.is_ok() && st.error().is_none());
+    }
+
+    #[test]
+    fn truncated_streams_are_reported() {
+        let data: Vec<u8> = (0..200_000u32).flat_map(|i| i.to_le_bytes()).collect();
+        for (compressed, name) in [(gz(&data), "gzip"), (bz(&data), "bzip2")] {
+            let cut = compressed[..compressed.len() / 2].to_vec();
+            let (out, r, st, _) = read_all(cut);
+            assert!(r.is_err(), "{name}: a truncated stream must fail");
+            let e = st.error().expect("error recorded");
+            assert_eq!(e.kind, DiagKind::Truncated, "{name}: {e:?}");
+            assert_eq!(e.offset, out.len() as u64);
+            let d = st.diagnostic(&Arc::from("x")).unwrap();
+            assert!(d.to_string().contains("input ends early"), "{d}");
+        }
+    }
+
+    #[test]
+    fn unsupported_compression_is_an_error() {
+        let xz = vec![0xfd, b'7', b'z', b'X', b'Z', 0x00, 1, 2];
+        let e = Input::from_reader("f.xz", io::Cursor::new(xz)).unwrap_err();
+        assert_eq!(e.to_string(), "f.xz: xz compression is not supported");
+        let e = Input::open("/nonexistent/file").unwrap_err();
+        assert!(e.to_string().starts_with("/nonexistent/file: "));
+    }
+}

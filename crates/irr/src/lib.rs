@@ -1,0 +1,1 @@
+//! Streaming RPSL (IRR dump) reader, RFC 2622 / RFC 4012.
