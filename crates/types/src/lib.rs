@@ -15,6 +15,7 @@ pub mod diag;
 pub mod period;
 pub mod prefix;
 pub mod route;
+pub mod summary;
 
 pub use asn::{Asn, AsnParseError};
 pub use country::{Country, CountryParseError};
@@ -22,3 +23,4 @@ pub use diag::{DiagKind, Diagnostic, Diagnostics, Location, Mode};
 pub use period::{Month, MonthParseError};
 pub use prefix::{Prefix, PrefixParseError};
 pub use route::{Aspa, RouteObject, Vrp};
+pub use summary::Summary;
