@@ -1,0 +1,1 @@
+//! Readers for PeeringDB dumps and API pages (net, org, ix, netixlan, poc).
