@@ -4,7 +4,8 @@
 //! environment variable `MANRS_SHARED_DATA` points at that directory (the CI
 //! script sets it). When it is unset they print a skip note and pass; when it
 //! is set but the directory or a named file is missing they fail loudly, so a
-//! broken CI setup can never pass by skipping.
+//! broken CI setup can never pass by skipping. A relative path is taken
+//! relative to the workspace root (`MANRS_SHARED_DATA=../shared/data`).
 
 use std::path::PathBuf;
 
@@ -21,7 +22,12 @@ pub fn shared_data_dir() -> Option<PathBuf> {
         eprintln!("note: {ENV} is not set; skipping a test that needs ../shared/data");
         return None;
     };
-    let dir = PathBuf::from(dir);
+    let mut dir = PathBuf::from(dir);
+    if dir.is_relative() {
+        // Test binaries run in their crate's directory; a relative path is
+        // meant relative to the workspace root, where the user typed it.
+        dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(dir);
+    }
     assert!(dir.is_dir(), "{ENV}={} is set but is not a directory", dir.display());
     Some(dir)
 }
