@@ -382,6 +382,16 @@ impl MrtReader {
             }
             m => m,
         };
+        // Problems the decoder recovered from (RFC 7606 error handling:
+        // malformed attributes or NLRI) are kept as attribute warnings; they
+        // are problems of the data and are reported, never dropped.
+        let warnings = validation_warnings(&message);
+        for w in warnings {
+            let d = self.problem(loc, DiagKind::Malformed, format!("{}: {w}", record_type.name()));
+            if d.is_some() {
+                return d;
+            }
+        }
         // RFC 8050 §4: ADD-PATH RIB entries carry a path identifier per
         // entry; the decoder's elements are in entry order, so pair them.
         let path_ids: Vec<Option<u32>> = match &message {
@@ -426,6 +436,29 @@ impl MrtReader {
             Err(e) => self.problem(loc, DiagKind::Malformed, format!("{}: {e}", record_type.name())),
         }
     }
+}
+
+/// The RFC 7606 warnings bgpkit-parser attached to a decoded message.
+fn validation_warnings(message: &MrtMessage) -> Vec<String> {
+    use bgpkit_parser::models::BgpMessage;
+    let mut out = Vec::new();
+    match message {
+        MrtMessage::Bgp4Mp(Bgp4MpEnum::Message(m)) => {
+            if let BgpMessage::Update(u) = &m.bgp_message {
+                out.extend(u.attributes.validation_warnings().iter().map(|w| w.to_string()));
+            }
+        }
+        MrtMessage::TableDumpV2Message(TableDumpV2Message::RibAfi(r)) => {
+            for e in &r.rib_entries {
+                out.extend(e.attributes.validation_warnings().iter().map(|w| w.to_string()));
+            }
+        }
+        MrtMessage::TableDumpMessage(t) => {
+            out.extend(t.attributes.validation_warnings().iter().map(|w| w.to_string()));
+        }
+        _ => {}
+    }
+    out
 }
 
 fn record_type_code(t: RecordType) -> u16 {
