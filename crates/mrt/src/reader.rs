@@ -13,12 +13,9 @@ use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-use bgpkit_parser::models::{
-    Asn as BgpAsn, Bgp4MpEnum, MrtMessage, TableDumpV2Message,
-};
-use bgpkit_parser::parser::mrt::mrt_record::parse_mrt_body;
-use bgpkit_parser::{BgpElem, Elementor};
-use bytes::Bytes;
+use bgpkit_parser::models::{Asn as BgpAsn, Bgp4MpEnum, MrtMessage, TableDumpV2Message};
+use bgpkit_parser::parser::mrt::mrt_record::chunk_mrt_record;
+use bgpkit_parser::{BgpElem, Elementor, MrtRecord, ParserError};
 use manrs_input::{Input, InputError, InputStatus};
 use manrs_types::{DiagKind, Diagnostic, Diagnostics, Location, Mode, Summary};
 
@@ -118,7 +115,11 @@ pub struct StateChange {
 }
 
 /// What the reader yields.
+///
+/// Elements are the common case by far; boxing them to shrink the rare
+/// state-change variant would cost one allocation per element.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum MrtItem {
     /// A route element (one per prefix per record).
     Element(Element),
@@ -153,8 +154,6 @@ pub struct MrtReader {
     elements: u64,
     state_changes: u64,
     per_type: BTreeMap<&'static str, u64>,
-    header: [u8; HEADER_LEN],
-    body: Vec<u8>,
     done: bool,
 }
 
@@ -183,8 +182,6 @@ impl MrtReader {
             elements: 0,
             state_changes: 0,
             per_type: BTreeMap::new(),
-            header: [0; HEADER_LEN],
-            body: Vec::new(),
             done: false,
         }
     }
@@ -244,72 +241,55 @@ impl MrtReader {
         None
     }
 
-    /// Reads as many bytes as possible into `buf`; returns the count (short
-    /// only at the end of the stream).
-    fn fill(&mut self, which: Which) -> io::Result<usize> {
-        let buf: &mut [u8] = match which {
-            Which::Header => &mut self.header,
-            Which::Body => &mut self.body,
-        };
-        let mut got = 0;
-        while got < buf.len() {
-            match self.input.read(&mut buf[got..]) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+    /// The reader cannot go on after a framing error of this kind; report
+    /// it and end, or skip the record and continue.
+    fn framing_error(&mut self, loc: Location, err: ParserError) -> Option<Diagnostic> {
+        match err {
+            ParserError::EofExpected => self.finish(None),
+            ParserError::IoError(e) | ParserError::EofError(e) => {
+                self.finish(Some((loc, format!("file ends inside a record: {e}"))))
+            }
+            ParserError::OversizedRecord { length } => {
+                self.done = true;
+                let d = Diagnostic::new(
+                    &self.name,
+                    loc,
+                    DiagKind::Malformed,
+                    format!(
+                        "record length {length} exceeds 16 MiB: corrupt header, no record \
+                         boundary to resume from; reading stops here"
+                    ),
+                );
+                self.diagnostics.report(self.mode, d)
+            }
+            // A header that was rejected after its body was read (unknown
+            // type, bad subtype): the next record starts right after it.
+            other => {
+                self.records += 1;
+                let kind = match other {
+                    ParserError::Unsupported(_) => DiagKind::Unsupported,
+                    _ => DiagKind::Malformed,
+                };
+                self.problem(loc, kind, format!("record header rejected: {other}"))
             }
         }
-        Ok(got)
     }
 
     /// Reads and decodes one record into `pending`. Returns an error to
     /// yield (strict mode) or `None`.
     fn read_record(&mut self) -> Option<Diagnostic> {
-        let start = self.input.pos;
-        let index = self.records;
-        let loc = Location::Record { index, byte: start };
-        match self.fill(Which::Header) {
-            Ok(0) => return self.finish(None),
-            Ok(n) if n < HEADER_LEN => {
-                return self.finish(Some((
-                    loc,
-                    format!("file ends inside a record header ({n} of {HEADER_LEN} bytes)"),
-                )));
-            }
-            Ok(_) => {}
-            Err(e) => return self.finish(Some((loc, format!("read failed: {e}")))),
-        }
-        let h = self.header;
-        let time = u32::from_be_bytes([h[0], h[1], h[2], h[3]]);
-        let mrt_type = u16::from_be_bytes([h[4], h[5]]);
-        let subtype = u16::from_be_bytes([h[6], h[7]]);
-        let length = u32::from_be_bytes([h[8], h[9], h[10], h[11]]);
+        let loc = Location::Record { index: self.records, byte: self.input.pos };
+        // Framing by the decoder's own chunker: it also repairs the
+        // historical TABLE_DUMP records whose length field is four bytes
+        // short (RIS bviews of 2000).
+        let raw = match chunk_mrt_record(&mut self.input) {
+            Ok(raw) => raw,
+            Err(e) => return self.framing_error(loc, e.error),
+        };
         self.records += 1;
-        if length > MAX_BODY_LEN {
-            self.done = true;
-            let d = Diagnostic::new(
-                &self.name,
-                loc,
-                DiagKind::Malformed,
-                format!(
-                    "record length {length} exceeds {MAX_BODY_LEN} bytes: corrupt header, \
-                     no record boundary to resume from; reading stops here"
-                ),
-            );
-            return self.diagnostics.report(self.mode, d);
-        }
-        self.body.resize(length as usize, 0);
-        match self.fill(Which::Body) {
-            Ok(n) if n < length as usize => {
-                return self.finish(Some((
-                    loc,
-                    format!("file ends inside a record body ({n} of {length} bytes)"),
-                )));
-            }
-            Ok(_) => {}
-            Err(e) => return self.finish(Some((loc, format!("read failed: {e}")))),
-        }
+        let h = &raw.common_header;
+        let (mrt_type, subtype) = (h.entry_type as u16, h.entry_subtype);
+        let (time, micros) = (h.timestamp, h.microsecond_timestamp);
         let Some(record_type) = RecordType::from_header(mrt_type, subtype) else {
             return self.problem(
                 loc,
@@ -318,29 +298,11 @@ impl MrtReader {
             );
         };
         *self.per_type.entry(record_type.name()).or_insert(0) += 1;
-        // RFC 6396 §3: the extended-timestamp types carry microseconds as the
-        // first 4 bytes of the body (counted in the length).
-        let (micros, payload) = if record_type == RecordType::Bgp4MpEt {
-            match self.body.get(..4) {
-                Some(m) => {
-                    (Some(u32::from_be_bytes([m[0], m[1], m[2], m[3]])), &self.body[4..])
-                }
-                None => {
-                    return self.problem(
-                        loc,
-                        DiagKind::Malformed,
-                        format!("BGP4MP_ET record of {length} bytes has no microsecond field"),
-                    );
-                }
-            }
-        } else {
-            (None, &self.body[..])
-        };
-        let message = match parse_mrt_body(mrt_type, subtype, Bytes::copy_from_slice(payload)) {
-            Ok(m) => m,
+        let record = match raw.parse() {
+            Ok(r) => r,
             Err(e) => {
                 let kind = match e {
-                    bgpkit_parser::error::ParserError::Unsupported(_) => DiagKind::Unsupported,
+                    ParserError::Unsupported(_) => DiagKind::Unsupported,
                     _ => DiagKind::Malformed,
                 };
                 return self.problem(
@@ -350,7 +312,7 @@ impl MrtReader {
                 );
             }
         };
-        self.push_items(record_type, time, micros, subtype, message, loc)
+        self.push_items(record_type, time, micros, record, loc)
     }
 
     fn push_items(
@@ -358,10 +320,10 @@ impl MrtReader {
         record_type: RecordType,
         time: u32,
         micros: Option<u32>,
-        subtype: u16,
-        message: MrtMessage,
+        record: MrtRecord,
         loc: Location,
     ) -> Option<Diagnostic> {
+        let MrtRecord { common_header, message } = record;
         let message = match message {
             MrtMessage::Bgp4Mp(Bgp4MpEnum::StateChange(sc)) => {
                 self.state_changes += 1;
@@ -400,15 +362,7 @@ impl MrtReader {
             }
             _ => Vec::new(),
         };
-        let header = bgpkit_parser::models::CommonHeader {
-            timestamp: time,
-            microsecond_timestamp: micros,
-            entry_type: bgpkit_parser::models::EntryType::try_from(record_type_code(record_type))
-                .unwrap_or(bgpkit_parser::models::EntryType::BGP4MP),
-            entry_subtype: subtype,
-            length: 0,
-        };
-        let record = bgpkit_parser::MrtRecord { common_header: header, message };
+        let record = MrtRecord { common_header, message };
         match self.elementor.record_to_elems_iter(record) {
             Ok(iter) => {
                 let first = self.pending.len();
@@ -428,12 +382,16 @@ impl MrtReader {
                 // field order: Withdrawn Routes precede the NLRI), as
                 // bgpdump prints them.
                 self.pending.make_contiguous()[first..].sort_by_key(|item| match item {
-                    MrtItem::Element(e) => e.elem.elem_type != bgpkit_parser::models::ElemType::WITHDRAW,
+                    MrtItem::Element(e) => {
+                        e.elem.elem_type != bgpkit_parser::models::ElemType::WITHDRAW
+                    }
                     MrtItem::State(_) => true,
                 });
                 None
             }
-            Err(e) => self.problem(loc, DiagKind::Malformed, format!("{}: {e}", record_type.name())),
+            Err(e) => {
+                self.problem(loc, DiagKind::Malformed, format!("{}: {e}", record_type.name()))
+            }
         }
     }
 }
@@ -461,24 +419,8 @@ fn validation_warnings(message: &MrtMessage) -> Vec<String> {
     out
 }
 
-fn record_type_code(t: RecordType) -> u16 {
-    match t {
-        RecordType::LegacyBgp => T_BGP,
-        RecordType::TableDump => T_TABLE_DUMP,
-        RecordType::TableDumpV2 | RecordType::TableDumpV2AddPath => T_TABLE_DUMP_V2,
-        RecordType::Bgp4Mp => T_BGP4MP,
-        RecordType::Bgp4MpEt => T_BGP4MP_ET,
-    }
-}
-
 fn asn_u32(a: BgpAsn) -> u32 {
     a.to_u32()
-}
-
-#[derive(Clone, Copy)]
-enum Which {
-    Header,
-    Body,
 }
 
 impl Iterator for MrtReader {
@@ -518,7 +460,10 @@ pub fn detect(head: &[u8]) -> bool {
         let len = u32::from_be_bytes([h[8], h[9], h[10], h[11]]);
         let known = matches!(
             (t, subtype),
-            (T_BGP, 0..=7) | (T_TABLE_DUMP, 1..=2) | (T_TABLE_DUMP_V2, 1..=12) | (T_BGP4MP, 0..=11)
+            (T_BGP, 0..=7)
+                | (T_TABLE_DUMP, 1..=2)
+                | (T_TABLE_DUMP_V2, 1..=12)
+                | (T_BGP4MP, 0..=11)
                 | (T_BGP4MP_ET, 0..=11)
         );
         if !known || len > MAX_BODY_LEN || len == 0 {
@@ -551,4 +496,129 @@ pub fn inspect(input: Input, mode: Mode) -> Result<Summary, Diagnostic> {
     }
     s.diagnostics = reader.diagnostics;
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reader(bytes: Vec<u8>, mode: Mode) -> MrtReader {
+        MrtReader::new(Input::from_reader("t.mrt", io::Cursor::new(bytes)).unwrap(), mode)
+    }
+
+    fn header(t: u16, subtype: u16, len: u32) -> Vec<u8> {
+        let mut h = 1_000_000u32.to_be_bytes().to_vec();
+        h.extend(t.to_be_bytes());
+        h.extend(subtype.to_be_bytes());
+        h.extend(len.to_be_bytes());
+        h
+    }
+
+    /// A BGP4MP_MESSAGE_AS4 STATE_CHANGE record (RFC 6396 §4.4.1/§4.4.4
+    /// layout for subtype 5: peer AS, local AS, ifindex, AFI, peer IP,
+    /// local IP, old state, new state).
+    fn state_change() -> Vec<u8> {
+        let mut body = Vec::new();
+        body.extend(64_512u32.to_be_bytes());
+        body.extend(64_513u32.to_be_bytes());
+        body.extend(0u16.to_be_bytes());
+        body.extend(1u16.to_be_bytes());
+        body.extend([192, 0, 2, 1]);
+        body.extend([192, 0, 2, 2]);
+        body.extend(3u16.to_be_bytes());
+        body.extend(6u16.to_be_bytes());
+        let mut r = header(T_BGP4MP, 5, body.len() as u32);
+        r.extend(body);
+        r
+    }
+
+    #[test]
+    fn reads_a_state_change() {
+        let items: Vec<_> = reader(state_change(), Mode::Strict).collect();
+        assert_eq!(items.len(), 1);
+        let Ok(MrtItem::State(s)) = &items[0] else { panic!("{items:?}") };
+        assert_eq!((s.peer_asn, s.old_state, s.new_state), (64_512, 3, 6));
+        assert_eq!(crate::bgpdump::state_line(s), "BGP4MP|1000000|STATE|192.0.2.1|64512|3|6");
+    }
+
+    #[test]
+    fn cut_header_is_truncated() {
+        let mut bytes = state_change();
+        bytes.extend(&header(T_BGP4MP, 5, 20)[..7]);
+        let mut r = reader(bytes, Mode::Lenient);
+        assert_eq!(r.by_ref().count(), 1);
+        let d = &r.diagnostics().kept()[0];
+        assert_eq!(d.kind, DiagKind::Truncated);
+        assert_eq!(d.location, Location::Record { index: 1, byte: 36 });
+    }
+
+    #[test]
+    fn cut_body_is_truncated_and_strict_stops() {
+        let mut bytes = state_change();
+        bytes.truncate(bytes.len() - 3);
+        let items: Vec<_> = reader(bytes, Mode::Strict).collect();
+        assert_eq!(items.len(), 1);
+        let Err(e) = &items[0] else { panic!() };
+        assert_eq!(e.kind, DiagKind::Truncated);
+        assert!(e.to_string().starts_with("t.mrt: record 0 at byte offset 0: truncated"), "{e}");
+    }
+
+    #[test]
+    fn unknown_type_is_skipped_and_counted() {
+        let mut bytes = header(99, 0, 4);
+        bytes.extend([0, 0, 0, 0]);
+        bytes.extend(state_change());
+        let mut r = reader(bytes, Mode::Lenient);
+        let items: Vec<_> = r.by_ref().collect();
+        assert_eq!(items.len(), 1, "the record after the unknown one is read");
+        assert_eq!(r.diagnostics().total(), 1);
+        assert_eq!(r.records(), 2);
+    }
+
+    #[test]
+    fn rib_entry_before_peer_table_is_malformed() {
+        // RIB_IPV4_UNICAST: sequence, prefix 10.0.0.0/8, one entry of peer 0
+        // with no attributes.
+        let mut body = Vec::new();
+        body.extend(0u32.to_be_bytes());
+        body.extend([8, 10]);
+        body.extend(1u16.to_be_bytes());
+        body.extend(0u16.to_be_bytes());
+        body.extend(0u32.to_be_bytes());
+        body.extend(0u16.to_be_bytes());
+        let mut bytes = header(T_TABLE_DUMP_V2, 2, body.len() as u32);
+        bytes.extend(body);
+        let mut r = reader(bytes, Mode::Lenient);
+        assert_eq!(r.by_ref().count(), 0);
+        let d = &r.diagnostics().kept();
+        assert!(!d.is_empty());
+        assert!(d.iter().any(|d| d.kind == DiagKind::Malformed), "{d:?}");
+    }
+
+    #[test]
+    fn bad_prefix_length_is_malformed() {
+        // RIB_IPV4_UNICAST claiming a /40 prefix.
+        let mut body = Vec::new();
+        body.extend(0u32.to_be_bytes());
+        body.extend([40, 10, 0, 0, 0, 0]);
+        body.extend(0u16.to_be_bytes());
+        let mut bytes = header(T_TABLE_DUMP_V2, 2, body.len() as u32);
+        bytes.extend(body);
+        let mut r = reader(bytes, Mode::Lenient);
+        assert_eq!(r.by_ref().count(), 0);
+        assert_eq!(r.diagnostics().count(DiagKind::Malformed), 1, "{:?}", r.diagnostics().kept());
+    }
+
+    #[test]
+    fn detection() {
+        assert!(detect(&state_change()));
+        let mut two = state_change();
+        two.extend(state_change());
+        assert!(detect(&two));
+        assert!(!detect(b"route:  192.0.2.0/24\norigin: AS1\n"));
+        assert!(!detect(b"{\"roas\": []}"));
+        assert!(!detect(b"2|afrinic|20260821|19600|00000000|20260821|00000\n"));
+        assert!(!detect(&header(99, 0, 4)));
+        assert!(!detect(&[]));
+    }
 }
