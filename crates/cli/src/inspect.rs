@@ -129,8 +129,8 @@ fn inspect_file(path: &PathBuf, mode: Mode, progress: bool) -> Outcome {
 fn format_name(format: detect::Format) -> String {
     match format {
         detect::Format::Mrt => "mrt".into(),
-        detect::Format::Rpki(f) => f.name().into(),
-        detect::Format::PeeringDb(f) => f.name().into(),
+        detect::Format::Rpki(f) => f.as_str().into(),
+        detect::Format::PeeringDb(f) => f.as_str().into(),
         detect::Format::Source(f) => f.name().into(),
         detect::Format::Rpsl => "rpsl".into(),
     }

@@ -1,0 +1,327 @@
+//! A small incremental JSON scanner (RFC 8259 grammar, structure only).
+//!
+//! PeeringDB dumps hold tens of thousands of objects in one JSON document.
+//! [`Scanner`] walks the structure from a [`BufRead`], keeps line and column,
+//! and cuts out one value at a time ([`Scanner::value`]), so each object is
+//! parsed on its own: a bad object costs only that object and its diagnostic
+//! names its line. Skipped values are checked for balanced brackets and
+//! strings only. (The same scanner serves the VRP reader of `manrs-rpki`.)
+
+use std::io::{self, BufRead};
+
+/// Why scanning stopped.
+#[derive(Debug)]
+pub(crate) enum ScanError {
+    /// The byte stream failed (including a truncated compressed stream).
+    Io(io::Error),
+    /// The data ended inside a value.
+    Eof,
+    /// A byte that JSON does not allow here.
+    Syntax(String),
+}
+
+impl From<io::Error> for ScanError {
+    fn from(e: io::Error) -> Self {
+        ScanError::Io(e)
+    }
+}
+
+/// Where a value started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Pos {
+    /// 1-based line.
+    pub line: u64,
+    /// 1-based column (in bytes).
+    pub col: u64,
+    /// Byte offset in the decompressed stream.
+    pub byte: u64,
+}
+
+/// The scanner over a decompressed byte stream.
+pub(crate) struct Scanner {
+    r: Box<dyn BufRead + Send>,
+    line: u64,
+    col: u64,
+    byte: u64,
+}
+
+/// What a value being cut out is, once its first byte is known.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Unknown,
+    Container,
+    String,
+    Scalar,
+}
+
+impl Scanner {
+    pub(crate) fn new(r: Box<dyn BufRead + Send>) -> Self {
+        Scanner { r, line: 1, col: 1, byte: 0 }
+    }
+
+    /// The current position.
+    pub(crate) fn pos(&self) -> Pos {
+        Pos { line: self.line, col: self.col, byte: self.byte }
+    }
+
+    fn advance(&mut self, bytes: &[u8]) {
+        let d = delta(bytes);
+        self.apply(d, bytes.len());
+    }
+
+    fn apply(&mut self, (lines, tail): (u64, Option<u64>), len: usize) {
+        self.line += lines;
+        match tail {
+            Some(t) => self.col = t + 1,
+            None => self.col += len as u64,
+        }
+        self.byte += len as u64;
+    }
+
+    /// Consumes one byte (after [`Scanner::skip_ws`] saw it).
+    pub(crate) fn bump(&mut self) {
+        if let Ok(&[b, ..]) = self.r.fill_buf().as_deref() {
+            self.advance(&[b]);
+            self.r.consume(1);
+        }
+    }
+
+    /// Skips whitespace (and a leading UTF-8 byte order mark) and peeks at
+    /// the next byte.
+    pub(crate) fn skip_ws(&mut self) -> Result<Option<u8>, ScanError> {
+        loop {
+            let buf = match self.r.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(ScanError::Io(e)),
+            };
+            if buf.is_empty() {
+                return Ok(None);
+            }
+            let n = buf.iter().take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')).count();
+            if n == 0 {
+                if self.byte == 0 && buf.starts_with(&[0xef, 0xbb, 0xbf]) {
+                    self.r.consume(3);
+                    self.byte += 3;
+                    continue;
+                }
+                return Ok(Some(buf[0]));
+            }
+            let d = delta(&buf[..n]);
+            self.r.consume(n);
+            self.apply(d, n);
+        }
+    }
+
+    /// Expects `want` after optional whitespace and consumes it.
+    pub(crate) fn expect(&mut self, want: u8, context: &str) -> Result<(), ScanError> {
+        match self.skip_ws()? {
+            Some(b) if b == want => {
+                self.bump();
+                Ok(())
+            }
+            Some(b) => Err(ScanError::Syntax(format!(
+                "expected '{}' {context}, found {}",
+                want as char,
+                show(b)
+            ))),
+            None => Err(ScanError::Eof),
+        }
+    }
+
+    /// Reads an object key (a JSON string) and the `:` after it.
+    pub(crate) fn key(&mut self) -> Result<String, ScanError> {
+        match self.skip_ws()? {
+            Some(b'"') => {}
+            Some(b) => {
+                return Err(ScanError::Syntax(format!(
+                    "expected a member name, found {}",
+                    show(b)
+                )));
+            }
+            None => return Err(ScanError::Eof),
+        }
+        let mut raw = Vec::new();
+        self.value(Some(&mut raw), 1 << 16)?;
+        let key: String = serde_json::from_slice(&raw)
+            .map_err(|e| ScanError::Syntax(format!("bad member name: {e}")))?;
+        self.expect(b':', "after a member name")?;
+        Ok(key)
+    }
+
+    /// Cuts out one JSON value starting at the next byte (whitespace already
+    /// skipped), appending its bytes to `sink` while it holds at most `limit`
+    /// bytes. Returns `false` when the value was longer than `limit` (it is
+    /// still consumed whole).
+    pub(crate) fn value(
+        &mut self,
+        mut sink: Option<&mut Vec<u8>>,
+        limit: usize,
+    ) -> Result<bool, ScanError> {
+        let mut stack: Vec<u8> = Vec::new();
+        let mut shape = Shape::Unknown;
+        let mut escaped = false;
+        let mut in_string = false;
+        let mut fits = true;
+        loop {
+            let buf = match self.r.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(ScanError::Io(e)),
+            };
+            if buf.is_empty() {
+                return Err(ScanError::Eof);
+            }
+            let mut used = 0;
+            let mut done = false;
+            let mut error = None;
+            for &b in buf {
+                match shape {
+                    Shape::Unknown => match b {
+                        b'{' | b'[' => {
+                            stack.push(if b == b'{' { b'}' } else { b']' });
+                            shape = Shape::Container;
+                        }
+                        b'"' => {
+                            shape = Shape::String;
+                            in_string = true;
+                        }
+                        b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => shape = Shape::Scalar,
+                        _ => {
+                            error = Some(format!("expected a value, found {}", show(b)));
+                            break;
+                        }
+                    },
+                    Shape::Scalar => {
+                        if matches!(b, b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r') {
+                            done = true;
+                            break;
+                        }
+                        if !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.')) {
+                            error = Some(format!("unexpected {} in a literal", show(b)));
+                            break;
+                        }
+                    }
+                    Shape::String | Shape::Container => {
+                        if in_string {
+                            if escaped {
+                                escaped = false;
+                            } else if b == b'\\' {
+                                escaped = true;
+                            } else if b == b'"' {
+                                in_string = false;
+                                if shape == Shape::String {
+                                    used += 1;
+                                    done = true;
+                                    break;
+                                }
+                            } else if b < 0x20 {
+                                error = Some("control character inside a string".to_string());
+                                break;
+                            }
+                        } else {
+                            match b {
+                                b'"' => in_string = true,
+                                b'{' => stack.push(b'}'),
+                                b'[' => stack.push(b']'),
+                                b'}' | b']' => {
+                                    if stack.pop() != Some(b) {
+                                        error = Some(format!("unexpected {}", show(b)));
+                                        break;
+                                    }
+                                    if stack.is_empty() {
+                                        used += 1;
+                                        done = true;
+                                        break;
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+                used += 1;
+            }
+            if let Some(s) = sink.as_deref_mut()
+                && fits
+            {
+                if s.len() + used <= limit {
+                    s.extend_from_slice(&buf[..used]);
+                } else {
+                    fits = false;
+                }
+            }
+            let d = delta(&buf[..used]);
+            self.r.consume(used);
+            self.apply(d, used);
+            if let Some(e) = error {
+                return Err(ScanError::Syntax(e));
+            }
+            if done {
+                return Ok(fits);
+            }
+        }
+    }
+}
+
+/// Newlines in `bytes`, and the number of bytes after the last one.
+fn delta(bytes: &[u8]) -> (u64, Option<u64>) {
+    let mut lines = 0;
+    let mut last = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\n' {
+            lines += 1;
+            last = Some(i);
+        }
+    }
+    (lines, last.map(|i| (bytes.len() - i - 1) as u64))
+}
+
+/// A byte for a message: printable ASCII as itself, others in hex.
+fn show(b: u8) -> String {
+    if b.is_ascii_graphic() { format!("'{}'", b as char) } else { format!("byte 0x{b:02x}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scanner(s: &str) -> Scanner {
+        Scanner::new(Box::new(io::Cursor::new(s.as_bytes().to_vec())))
+    }
+
+    #[test]
+    fn cuts_values_and_tracks_lines() {
+        let mut s = scanner("{\"a\" :\n [ {\"x\": \"}\\\"]\"}, 12 ,true]}");
+        s.expect(b'{', "at start").unwrap();
+        assert_eq!(s.key().unwrap(), "a");
+        s.expect(b'[', "").unwrap();
+        assert_eq!(s.skip_ws().unwrap(), Some(b'{'));
+        assert_eq!(s.pos().line, 2);
+        let mut v = Vec::new();
+        assert!(s.value(Some(&mut v), 100).unwrap());
+        assert_eq!(v, b"{\"x\": \"}\\\"]\"}");
+        s.expect(b',', "").unwrap();
+        s.skip_ws().unwrap();
+        let mut v = Vec::new();
+        s.value(Some(&mut v), 100).unwrap();
+        assert_eq!(v, b"12");
+        s.expect(b',', "").unwrap();
+        s.skip_ws().unwrap();
+        let mut v = Vec::new();
+        assert!(!s.value(Some(&mut v), 2).unwrap(), "longer than the limit");
+        s.expect(b']', "").unwrap();
+        s.expect(b'}', "").unwrap();
+        assert_eq!(s.skip_ws().unwrap(), None);
+    }
+
+    #[test]
+    fn mismatched_and_truncated() {
+        let mut s = scanner("[1, {]");
+        assert!(matches!(s.value(None, 0), Err(ScanError::Syntax(_))));
+        let mut s = scanner("[1, {\"a\": 2");
+        assert!(matches!(s.value(None, 0), Err(ScanError::Eof)));
+        let mut s = scanner("@");
+        assert!(matches!(s.value(None, 0), Err(ScanError::Syntax(_))));
+    }
+}
