@@ -188,9 +188,8 @@ fn to_json(o: &Outcome, show: usize) -> Value {
             m.insert("records".into(), Value::Null);
             m.insert("elements".into(), Value::Null);
             m.insert("errors".into(), json!(1));
-            let truncated = o.strict_error.as_ref().is_some_and(|d| {
-                d.kind == manrs_types::DiagKind::Truncated
-            });
+            let truncated =
+                o.strict_error.as_ref().is_some_and(|d| d.kind == manrs_types::DiagKind::Truncated);
             m.insert("truncated".into(), json!(truncated));
             m.insert("error".into(), json!(o.failure));
             if let Some(d) = &o.strict_error {
@@ -258,7 +257,7 @@ fn group(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

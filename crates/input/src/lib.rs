@@ -12,6 +12,8 @@
 //! [`InputStatus`], so that a reader can always end with a
 //! [`DiagKind::Truncated`] diagnostic instead of stopping silently.
 
+pub mod json;
+
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
@@ -211,7 +213,8 @@ impl Input {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, InputError> {
         let path = path.as_ref();
         let name: Arc<str> = Arc::from(path.display().to_string());
-        let file = File::open(path).map_err(|source| InputError::Io { file: name.clone(), source })?;
+        let file =
+            File::open(path).map_err(|source| InputError::Io { file: name.clone(), source })?;
         Self::from_reader(name, file)
     }
 
@@ -223,7 +226,8 @@ impl Input {
     ) -> Result<Self, InputError> {
         let name = name.into();
         let status = InputStatus::default();
-        let mut raw = BufReader::with_capacity(64 * 1024, CountRaw { inner: reader, status: status.clone() });
+        let mut raw =
+            BufReader::with_capacity(64 * 1024, CountRaw { inner: reader, status: status.clone() });
         let head = loop {
             match raw.fill_buf() {
                 Ok(h) => break h,

@@ -29,7 +29,6 @@
 
 mod objects;
 mod reader;
-mod scan;
 
 use manrs_input::Input;
 use manrs_types::{Diagnostic, Mode, Summary};

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::Format;
 use crate::objects::{Object, ObjectType};
-use crate::scan::{ScanError, Scanner};
+use manrs_input::json::{ScanError, Scanner};
 
 /// Largest single object kept for parsing; longer ones are reported.
 const MAX_OBJECT: usize = 16 << 20;

@@ -37,7 +37,6 @@
 
 mod entry;
 mod reader;
-mod scan;
 
 use std::str::FromStr;
 

@@ -23,8 +23,8 @@ use manrs_input::{Input, InputError, InputStatus};
 use manrs_types::{Asn, Aspa, DiagKind, Diagnostic, Diagnostics, Location, Mode, Vrp};
 use serde_json::Value;
 
-use crate::scan::{ScanError, Scanner};
 use crate::{Format, Payload, detect, entry};
+use manrs_input::json::{ScanError, Scanner};
 
 /// Largest single JSON entry kept for parsing; longer ones are reported.
 const MAX_ENTRY: usize = 1 << 20;
@@ -235,7 +235,7 @@ impl VrpReader {
     fn scan_failure(&self, e: ScanError, context: &str) -> Diagnostic {
         let pos = match &self.inner {
             Inner::Json { scan, .. } => scan.pos(),
-            _ => crate::scan::Pos { line: 0, col: 0, byte: 0 },
+            _ => manrs_input::json::Pos { line: 0, col: 0, byte: 0 },
         };
         match e {
             ScanError::Io(io) => self.diag(

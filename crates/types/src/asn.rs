@@ -97,7 +97,9 @@ impl<'de> Deserialize<'de> for Asn {
                 u32::try_from(v).map(Asn).map_err(|_| E::custom(format!("AS number {v} too large")))
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Asn, E> {
-                u32::try_from(v).map(Asn).map_err(|_| E::custom(format!("AS number {v} out of range")))
+                u32::try_from(v)
+                    .map(Asn)
+                    .map_err(|_| E::custom(format!("AS number {v} out of range")))
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Asn, E> {
                 v.parse().map_err(E::custom)

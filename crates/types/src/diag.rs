@@ -265,13 +265,17 @@ mod tests {
         ds.merge(other);
         assert_eq!(ds.total(), 6);
         assert_eq!(ds.kept().len(), 2);
-        assert_eq!(ds.counts().collect::<Vec<_>>(), vec![(DiagKind::Malformed, 5), (DiagKind::Io, 1)]);
+        assert_eq!(
+            ds.counts().collect::<Vec<_>>(),
+            vec![(DiagKind::Malformed, 5), (DiagKind::Io, 1)]
+        );
     }
 
     #[test]
     fn location_display() {
         let f: Arc<str> = Arc::from("x.mrt");
-        let r = Diagnostic::new(&f, Location::Record { index: 4, byte: 99 }, DiagKind::Malformed, "m");
+        let r =
+            Diagnostic::new(&f, Location::Record { index: 4, byte: 99 }, DiagKind::Malformed, "m");
         assert_eq!(r.to_string(), "x.mrt: record 4 at byte offset 99: malformed: m");
         let w = Diagnostic::new(&f, Location::File, DiagKind::Io, "gone");
         assert_eq!(w.to_string(), "x.mrt: io error: gone");

@@ -24,7 +24,8 @@ pub struct MonthParseError(String);
 impl Month {
     /// Builds a month; `month` is 1..=12.
     pub fn new(year: i32, month: u8) -> Option<Self> {
-        ((1..=12).contains(&month) && (1970..=9999).contains(&year)).then_some(Month { year, month })
+        ((1..=12).contains(&month) && (1970..=9999).contains(&year))
+            .then_some(Month { year, month })
     }
 
     /// The year.

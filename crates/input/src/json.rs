@@ -1,17 +1,20 @@
 //! A small incremental JSON scanner (RFC 8259 grammar, structure only).
 //!
-//! PeeringDB dumps hold tens of thousands of objects in one JSON document.
-//! [`Scanner`] walks the structure from a [`BufRead`], keeps line and column,
-//! and cuts out one value at a time ([`Scanner::value`]), so each object is
-//! parsed on its own: a bad object costs only that object and its diagnostic
-//! names its line. Skipped values are checked for balanced brackets and
-//! strings only. (The same scanner serves the VRP reader of `manrs-rpki`.)
+//! VRP files and PeeringDB dumps are one large JSON document whose arrays
+//! hold hundreds of thousands of small entries. [`Scanner`] walks the
+//! structure byte by byte from a [`BufRead`], keeps the current line and
+//! column, and cuts out one value at a time ([`Scanner::value`]): the bytes of
+//! a single entry are then parsed with `serde_json` by the reader, so a bad
+//! entry costs only that entry and its diagnostic names the exact line, and
+//! memory holds one entry, never the document. Values that are skipped are
+//! checked for balanced brackets and strings only. Used by `manrs-rpki` and
+//! `manrs-peeringdb`.
 
 use std::io::{self, BufRead};
 
 /// Why scanning stopped.
 #[derive(Debug)]
-pub(crate) enum ScanError {
+pub enum ScanError {
     /// The byte stream failed (including a truncated compressed stream).
     Io(io::Error),
     /// The data ended inside a value.
@@ -28,7 +31,7 @@ impl From<io::Error> for ScanError {
 
 /// Where a value started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Pos {
+pub struct Pos {
     /// 1-based line.
     pub line: u64,
     /// 1-based column (in bytes).
@@ -38,7 +41,7 @@ pub(crate) struct Pos {
 }
 
 /// The scanner over a decompressed byte stream.
-pub(crate) struct Scanner {
+pub struct Scanner {
     r: Box<dyn BufRead + Send>,
     line: u64,
     col: u64,
@@ -55,12 +58,13 @@ enum Shape {
 }
 
 impl Scanner {
-    pub(crate) fn new(r: Box<dyn BufRead + Send>) -> Self {
+    /// A scanner at the start of `r` (line 1, column 1).
+    pub fn new(r: Box<dyn BufRead + Send>) -> Self {
         Scanner { r, line: 1, col: 1, byte: 0 }
     }
 
     /// The current position.
-    pub(crate) fn pos(&self) -> Pos {
+    pub fn pos(&self) -> Pos {
         Pos { line: self.line, col: self.col, byte: self.byte }
     }
 
@@ -79,7 +83,7 @@ impl Scanner {
     }
 
     /// Consumes one byte (after [`Scanner::skip_ws`] saw it).
-    pub(crate) fn bump(&mut self) {
+    pub fn bump(&mut self) {
         if let Ok(&[b, ..]) = self.r.fill_buf().as_deref() {
             self.advance(&[b]);
             self.r.consume(1);
@@ -88,7 +92,7 @@ impl Scanner {
 
     /// Skips whitespace (and a leading UTF-8 byte order mark) and peeks at
     /// the next byte.
-    pub(crate) fn skip_ws(&mut self) -> Result<Option<u8>, ScanError> {
+    pub fn skip_ws(&mut self) -> Result<Option<u8>, ScanError> {
         loop {
             let buf = match self.r.fill_buf() {
                 Ok(b) => b,
@@ -114,7 +118,7 @@ impl Scanner {
     }
 
     /// Expects `want` after optional whitespace and consumes it.
-    pub(crate) fn expect(&mut self, want: u8, context: &str) -> Result<(), ScanError> {
+    pub fn expect(&mut self, want: u8, context: &str) -> Result<(), ScanError> {
         match self.skip_ws()? {
             Some(b) if b == want => {
                 self.bump();
@@ -130,7 +134,7 @@ impl Scanner {
     }
 
     /// Reads an object key (a JSON string) and the `:` after it.
-    pub(crate) fn key(&mut self) -> Result<String, ScanError> {
+    pub fn key(&mut self) -> Result<String, ScanError> {
         match self.skip_ws()? {
             Some(b'"') => {}
             Some(b) => {
@@ -153,7 +157,7 @@ impl Scanner {
     /// skipped), appending its bytes to `sink` while it holds at most `limit`
     /// bytes. Returns `false` when the value was longer than `limit` (it is
     /// still consumed whole).
-    pub(crate) fn value(
+    pub fn value(
         &mut self,
         mut sink: Option<&mut Vec<u8>>,
         limit: usize,
