@@ -218,22 +218,22 @@ fn print_human(o: &Outcome, show: usize) {
     let format = o.format.as_deref().unwrap_or("?");
     println!("{}: {format}{compression}", o.file);
     if let Some(s) = &o.summary {
-        println!("  records   {}", group(s.records));
-        println!("  elements  {}", group(s.elements));
+        println!("  records        {}", group(s.records));
+        println!("  elements       {}", group(s.elements));
         for (k, v) in &s.counts {
-            println!("  {k:<9} {}", group(*v));
+            println!("  {k:<14} {}", group(*v));
         }
         if !s.classes.is_empty() {
             let classes: Vec<String> =
                 s.classes.iter().map(|(c, n)| format!("{c} {}", group(*n))).collect();
-            println!("  classes   {}", classes.join(", "));
+            println!("  classes        {}", classes.join(", "));
         }
         let d = &s.diagnostics;
         if d.is_empty() {
-            println!("  problems  none");
+            println!("  problems       none");
         } else {
             let kinds: Vec<String> = d.counts().map(|(k, n)| format!("{} {k}", group(n))).collect();
-            println!("  problems  {}", kinds.join(", "));
+            println!("  problems       {}", kinds.join(", "));
             for diag in d.kept().iter().take(show) {
                 println!("    {diag}");
             }
@@ -249,7 +249,7 @@ fn print_human(o: &Outcome, show: usize) {
     if let Some(f) = &o.failure {
         println!("  error: {f}");
     }
-    println!("  time      {:.2} s", o.seconds);
+    println!("  time           {:.2} s", o.seconds);
 }
 
 /// 1234567 -> "1,234,567".
