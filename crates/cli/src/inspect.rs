@@ -148,7 +148,9 @@ fn spawn_bar(name: &str, total: u64, status: manrs_input::InputStatus) -> Bar {
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
-    bar.set_message(name.to_string());
+    // The file name only: full paths would wrap the bar.
+    let short = std::path::Path::new(name).file_name().map(|n| n.to_string_lossy().into_owned());
+    bar.set_message(short.unwrap_or_else(|| name.to_string()));
     let done = Arc::new(AtomicBool::new(false));
     let (b, d) = (bar.clone(), done.clone());
     let handle = std::thread::spawn(move || {
