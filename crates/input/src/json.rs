@@ -63,6 +63,60 @@ impl Scanner {
         Scanner { r, line: 1, col: 1, byte: 0 }
     }
 
+    /// After an object's `{` (or a member): the next member's name, or
+    /// `None` at the closing `}`.
+    pub fn next_member(&mut self, first: bool) -> Result<Option<String>, ScanError> {
+        match self.skip_ws()? {
+            Some(b'}') => {
+                self.bump();
+                return Ok(None);
+            }
+            Some(b',') if !first => self.bump(),
+            Some(b'"') if first => {}
+            Some(b) => {
+                return Err(ScanError::Syntax(format!(
+                    "expected {}, found '{}'",
+                    if first { "a member name or '}'" } else { "',' or '}'" },
+                    b.escape_ascii()
+                )));
+            }
+            None => return Err(ScanError::Eof),
+        }
+        self.key().map(Some)
+    }
+
+    /// After an array's `[` (or an element): the next element's line and
+    /// bytes, and whether it fitted in `limit` bytes; `None` at the closing
+    /// `]`.
+    pub fn next_element(
+        &mut self,
+        first: bool,
+        limit: usize,
+    ) -> Result<Option<(u64, Vec<u8>, bool)>, ScanError> {
+        match self.skip_ws()? {
+            Some(b']') => {
+                self.bump();
+                return Ok(None);
+            }
+            Some(b',') if !first => {
+                self.bump();
+                self.skip_ws()?;
+            }
+            Some(_) if first => {}
+            Some(b) => {
+                return Err(ScanError::Syntax(format!(
+                    "expected ',' or ']', found '{}'",
+                    b.escape_ascii()
+                )));
+            }
+            None => return Err(ScanError::Eof),
+        }
+        let line = self.pos().line;
+        let mut bytes = Vec::new();
+        let fits = self.value(Some(&mut bytes), limit)?;
+        Ok(Some((line, bytes, fits)))
+    }
+
     /// The current position.
     pub fn pos(&self) -> Pos {
         Pos { line: self.line, col: self.col, byte: self.byte }
@@ -284,6 +338,19 @@ fn delta(bytes: &[u8]) -> (u64, Option<u64>) {
 /// A byte for a message: printable ASCII as itself, others in hex.
 fn show(b: u8) -> String {
     if b.is_ascii_graphic() { format!("'{}'", b as char) } else { format!("byte 0x{b:02x}") }
+}
+
+/// A name for the JSON type of a value, for messages ("a string"...).
+pub fn kind(v: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
 }
 
 #[cfg(test)]

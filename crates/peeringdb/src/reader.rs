@@ -238,7 +238,7 @@ impl PeeringDbReader {
             },
             State::Top { first } => {
                 let context = "in the top-level object";
-                let key = match member(&mut self.scan, first) {
+                let key = match self.scan.next_member(first) {
                     Ok(Some(k)) => k,
                     Ok(None) => {
                         self.state = State::End;
@@ -274,7 +274,7 @@ impl PeeringDbReader {
             }
             State::Section { kind, first } => {
                 let context = "in a dump section";
-                let key = match member(&mut self.scan, first) {
+                let key = match self.scan.next_member(first) {
                     Ok(Some(k)) => k,
                     Ok(None) => {
                         self.state = State::Top { first: false };
@@ -298,7 +298,7 @@ impl PeeringDbReader {
             }
             State::Array { kind, first, section } => {
                 let context = "in a data array";
-                match element(&mut self.scan, first) {
+                match self.scan.next_element(first, MAX_OBJECT) {
                     Err(e) => self.scan_failure(e, context),
                     Ok(None) => {
                         self.state = match section {
@@ -335,7 +335,11 @@ impl PeeringDbReader {
         let fields = match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(m)) => m,
             Ok(other) => {
-                return bad(self, line, format!("entry is {}, not an object", json_kind(&other)));
+                return bad(
+                    self,
+                    line,
+                    format!("entry is {}, not an object", manrs_input::json::kind(&other)),
+                );
             }
             Err(e) => {
                 let at = line + e.line().saturating_sub(1) as u64;
@@ -367,66 +371,6 @@ impl PeeringDbReader {
             Err(m) => bad(self, line, format!("bad {kind} object: {m}")),
         }
     }
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// After an object's `{` (or a member): the next member's name, or `None`
-/// at the closing `}`.
-fn member(scan: &mut Scanner, first: bool) -> Result<Option<String>, ScanError> {
-    match scan.skip_ws()? {
-        Some(b'}') => {
-            scan.bump();
-            return Ok(None);
-        }
-        Some(b',') if !first => scan.bump(),
-        Some(b'"') if first => {}
-        Some(b) => {
-            return Err(ScanError::Syntax(format!(
-                "expected {}, found '{}'",
-                if first { "a member name or '}'" } else { "',' or '}'" },
-                b.escape_ascii()
-            )));
-        }
-        None => return Err(ScanError::Eof),
-    }
-    scan.key().map(Some)
-}
-
-/// After an array's `[` (or an element): the next element's line and bytes
-/// (and whether it fitted), or `None` at the closing `]`.
-fn element(scan: &mut Scanner, first: bool) -> Result<Option<(u64, Vec<u8>, bool)>, ScanError> {
-    match scan.skip_ws()? {
-        Some(b']') => {
-            scan.bump();
-            return Ok(None);
-        }
-        Some(b',') if !first => {
-            scan.bump();
-            scan.skip_ws()?;
-        }
-        Some(_) if first => {}
-        Some(b) => {
-            return Err(ScanError::Syntax(format!(
-                "expected ',' or ']', found '{}'",
-                b.escape_ascii()
-            )));
-        }
-        None => return Err(ScanError::Eof),
-    }
-    let line = scan.pos().line;
-    let mut bytes = Vec::new();
-    let fits = scan.value(Some(&mut bytes), MAX_OBJECT)?;
-    Ok(Some((line, bytes, fits)))
 }
 
 impl Iterator for PeeringDbReader {

@@ -7,6 +7,7 @@
 //! (draft-ietf-sidrops-aspa-profile §3) is a customer AS and a non-empty set
 //! of provider ASes.
 
+use manrs_input::json::kind;
 use std::collections::BTreeSet;
 
 use manrs_types::{Asn, Aspa, Prefix, Vrp};
@@ -22,18 +23,6 @@ pub(crate) fn asn(v: &Value, what: &str) -> Result<Asn, String> {
         },
         Value::String(s) => s.parse().map_err(|e| format!("{what}: {e}")),
         other => Err(format!("{what} is {}, not an AS number", kind(other))),
-    }
-}
-
-/// A name for the JSON type of a value, for messages.
-pub(crate) fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

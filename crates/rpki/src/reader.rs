@@ -306,7 +306,7 @@ impl VrpReader {
                 let legacy = matches!(st, JState::Legacy { .. });
                 let context =
                     if legacy { "in provider_authorizations" } else { "in the top-level object" };
-                match member(scan, first) {
+                match scan.next_member(first) {
                     Err(e) => Err((e, context)),
                     Ok(None) => {
                         *state = if legacy { JState::Top { first: false } } else { JState::End };
@@ -382,7 +382,7 @@ impl VrpReader {
                     Kind::Aspas | Kind::LegacyAspas => "in an aspas array",
                     Kind::RouterKeys => "in the BGPsec keys array",
                 };
-                match element(scan, first) {
+                match scan.next_element(first, MAX_ENTRY) {
                     Err(e) => Err((e, context)),
                     Ok(None) => {
                         *state = if legacy {
@@ -460,7 +460,10 @@ impl VrpReader {
                 } else {
                     self.bad_entry(
                         line,
-                        format!("BGPsec key entry is {}, not an object", entry::kind(&value)),
+                        format!(
+                            "BGPsec key entry is {}, not an object",
+                            manrs_input::json::kind(&value)
+                        ),
                     )
                 }
             }
@@ -570,55 +573,6 @@ impl VrpReader {
             Err(m) => self.bad_entry(at, format!("bad VRP line: {m}")),
         }
     }
-}
-
-/// After an object's `{` (or a member): the next member's name, or `None`
-/// at the closing `}`.
-fn member(scan: &mut Scanner, first: bool) -> Result<Option<String>, ScanError> {
-    match scan.skip_ws()? {
-        Some(b'}') => {
-            scan.bump();
-            return Ok(None);
-        }
-        Some(b',') if !first => scan.bump(),
-        Some(b'"') if first => {}
-        Some(b) => {
-            return Err(ScanError::Syntax(format!(
-                "expected {} , found '{}'",
-                if first { "a member name or '}'" } else { "',' or '}'" },
-                b.escape_ascii()
-            )));
-        }
-        None => return Err(ScanError::Eof),
-    }
-    scan.key().map(Some)
-}
-
-/// After an array's `[` (or an element): the next element's line and bytes
-/// (and whether it fitted), or `None` at the closing `]`.
-fn element(scan: &mut Scanner, first: bool) -> Result<Option<(u64, Vec<u8>, bool)>, ScanError> {
-    match scan.skip_ws()? {
-        Some(b']') => {
-            scan.bump();
-            return Ok(None);
-        }
-        Some(b',') if !first => {
-            scan.bump();
-            scan.skip_ws()?;
-        }
-        Some(_) if first => {}
-        Some(b) => {
-            return Err(ScanError::Syntax(format!(
-                "expected ',' or ']', found '{}'",
-                b.escape_ascii()
-            )));
-        }
-        None => return Err(ScanError::Eof),
-    }
-    let line = scan.pos().line;
-    let mut bytes = Vec::new();
-    let fits = scan.value(Some(&mut bytes), MAX_ENTRY)?;
-    Ok(Some((line, bytes, fits)))
 }
 
 /// The columns named by a CSV header line, if `fields` is one.
