@@ -59,7 +59,11 @@ impl FromStr for Asn {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let err = |reason| AsnParseError { input: s.to_string(), reason };
         let t = s.trim();
-        let digits = if t.len() >= 2 && t[..2].eq_ignore_ascii_case("as") { &t[2..] } else { t };
+        // Compare bytes, not a `&str` slice: the input may start with a
+        // multi-byte character, and `&t[..2]` would then not be a char
+        // boundary. Two matching ASCII bytes make `&t[2..]` one.
+        let prefixed = t.as_bytes().get(..2).is_some_and(|p| p.eq_ignore_ascii_case(b"as"));
+        let digits = if prefixed { &t[2..] } else { t };
         if digits.is_empty() {
             return Err(err("no digits"));
         }
@@ -125,6 +129,11 @@ mod tests {
         assert!("-1".parse::<Asn>().is_err());
         assert!("+5".parse::<Asn>().is_err());
         assert!("1.70000".parse::<Asn>().is_err());
+        // Found by the vrp fuzz target: a leading multi-byte character
+        // (here a byte-order mark) must be an error, not a panic.
+        assert!("\u{feff}13335".parse::<Asn>().is_err());
+        assert!("é".parse::<Asn>().is_err());
+        assert!("Aé1".parse::<Asn>().is_err());
         assert_eq!(Asn(64512).to_string(), "AS64512");
     }
 
