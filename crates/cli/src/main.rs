@@ -5,6 +5,7 @@
 
 mod detect;
 mod inspect;
+mod rov;
 
 use std::process::ExitCode;
 
@@ -23,12 +24,15 @@ enum Command {
     /// Detect each file's format by content, stream it and print counts and
     /// diagnostics.
     Inspect(inspect::Args),
+    /// Validate the origins of route lists against VRPs (RFC 6811).
+    Rov(rov::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect(args) => inspect::run(args),
+        Command::Rov(args) => rov::run(args),
     };
     match result {
         Ok(code) => code,

@@ -18,6 +18,7 @@
 //! | [`asnames`] | AS names, JSON map and text lists | [`asnames::AsNamesJsonReader`], [`asnames::AsNamesTextReader`] | `as-names-json`, `as-names-text` |
 //! | [`caida`] | CAIDA AS relationships (serial-1/-2), AS-to-organisation (JSON Lines, text) | [`caida::AsRelReader`], [`caida::As2OrgReader`] | `caida-as-rel`, `caida-as-rel2`, `caida-as2org-jsonl`, `caida-as2org-text` |
 //! | [`spoofer`] | CAIDA Spoofer session pages (Hydra JSON) | [`spoofer::SpooferReader`] | `spoofer-json` |
+//! | [`routes`] | `prefix,asn` route lists | [`routes::RouteCsvReader`] | `route-csv` |
 //!
 //! [`detect`] recognises every format from the first decompressed bytes and
 //! [`inspect`] streams a whole file into a [`Summary`].
@@ -28,6 +29,7 @@ mod common;
 pub mod delegated;
 pub mod iana;
 pub mod ipasn;
+pub mod routes;
 pub mod spoofer;
 
 pub use common::{Date, DateParseError};
@@ -60,6 +62,8 @@ pub enum Format {
     IpAsn,
     /// CAIDA Spoofer sessions page.
     SpooferJson,
+    /// A `prefix,asn` route list.
+    RouteCsv,
 }
 
 impl Format {
@@ -77,6 +81,7 @@ impl Format {
             Format::AsNamesText => "as-names-text",
             Format::IpAsn => "ipasn",
             Format::SpooferJson => "spoofer-json",
+            Format::RouteCsv => "route-csv",
         }
     }
 }
@@ -122,6 +127,9 @@ pub fn detect(head: &[u8]) -> Option<Format> {
     if asnames::detect_text(head) {
         return Some(Format::AsNamesText);
     }
+    if routes::detect(head) {
+        return Some(Format::RouteCsv);
+    }
     None
 }
 
@@ -140,5 +148,6 @@ pub fn inspect(format: Format, input: Input, mode: Mode) -> Result<Summary, Diag
         Format::AsNamesText => asnames::inspect_text(input, mode, name),
         Format::IpAsn => ipasn::inspect(input, mode, name),
         Format::SpooferJson => spoofer::inspect(input, mode, name),
+        Format::RouteCsv => routes::inspect(input, mode, name),
     }
 }
