@@ -9,8 +9,11 @@
 //! ```
 //!
 //! TYPE is `TABLE_DUMP`, `TABLE_DUMP2`, `TABLE_DUMP2_AP` (RFC 8050 ADD-PATH
-//! RIBs, with the path identifier after the prefix), `BGP4MP` or `BGP4MP_ET`
-//! (time with microseconds); RIB entries use `B` instead of `A`.
+//! RIBs, with the path identifier after the prefix), `BGP4MP`, `BGP4MP_ET`
+//! (time with microseconds) or `BGP` (the deprecated MRT type 5); RIB
+//! entries use `B` instead of `A`. Addresses, prefixes included, are written
+//! as bgpdump writes them (see [`write_ip`]); only standard communities
+//! (RFC 1997) are printed, as bgpdump 1.6 does.
 
 use std::fmt::Write;
 use std::net::IpAddr;
@@ -24,7 +27,8 @@ fn type_name(t: RecordType) -> &'static str {
         RecordType::TableDump => "TABLE_DUMP",
         RecordType::TableDumpV2 => "TABLE_DUMP2",
         RecordType::TableDumpV2AddPath => "TABLE_DUMP2_AP",
-        RecordType::Bgp4Mp | RecordType::LegacyBgp => "BGP4MP",
+        RecordType::Bgp4Mp => "BGP4MP",
+        RecordType::LegacyBgp => "BGP",
         RecordType::Bgp4MpEt => "BGP4MP_ET",
     }
 }
@@ -36,11 +40,18 @@ fn write_time(out: &mut String, time: u32, micros: Option<u32>) {
     };
 }
 
-/// Renders any item.
+/// Renders any item (also available as `item.to_string()`).
 pub fn line(item: &MrtItem) -> String {
     match item {
         MrtItem::Element(e) => element_line(e),
         MrtItem::State(s) => state_line(s),
+    }
+}
+
+impl std::fmt::Display for MrtItem {
+    /// The `bgpdump -m` line of the item, without the newline.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&line(self))
     }
 }
 
@@ -76,7 +87,9 @@ pub fn element_line(e: &Element) -> String {
     out.push_str(kind);
     out.push('|');
     write_ip(&mut out, el.peer_ip);
-    let _ = write!(out, "|{}|{}", el.peer_asn.to_u32(), el.prefix.prefix);
+    let _ = write!(out, "|{}|", el.peer_asn.to_u32());
+    write_ip(&mut out, el.prefix.prefix.addr());
+    let _ = write!(out, "/{}", el.prefix.prefix.prefix_len());
     if el.elem_type == ElemType::WITHDRAW {
         return out;
     }

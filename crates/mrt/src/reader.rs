@@ -13,7 +13,9 @@ use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-use bgpkit_parser::models::{Asn as BgpAsn, Bgp4MpEnum, MrtMessage, TableDumpV2Message};
+use bgpkit_parser::models::{
+    AsPath, Asn as BgpAsn, Bgp4MpEnum, LegacyBgp, MrtMessage, TableDumpMessage, TableDumpV2Message,
+};
 use bgpkit_parser::parser::mrt::mrt_record::chunk_mrt_record;
 use bgpkit_parser::{BgpElem, Elementor, MrtRecord, ParserError};
 use manrs_input::{Input, InputError, InputStatus};
@@ -298,6 +300,22 @@ impl MrtReader {
             );
         };
         *self.per_type.entry(record_type.name()).or_insert(0) += 1;
+        if matches!(record_type, RecordType::Bgp4Mp | RecordType::Bgp4MpEt)
+            && matches!(subtype, 2 | 3)
+        {
+            // BGP4MP_ENTRY (2) and BGP4MP_SNAPSHOT (3) of the MRT drafts
+            // (still written by OpenBGPD for table dumps) were left out of
+            // RFC 6396 §4.4 and are not decoded.
+            let name = if subtype == 2 { "BGP4MP_ENTRY" } else { "BGP4MP_SNAPSHOT" };
+            return self.problem(
+                loc,
+                DiagKind::Unsupported,
+                format!(
+                    "{} subtype {subtype} ({name}, not in RFC 6396) is not decoded",
+                    record_type.name()
+                ),
+            );
+        }
         let record = match raw.parse() {
             Ok(r) => r,
             Err(e) => {
@@ -338,6 +356,19 @@ impl MrtReader {
                 }));
                 return None;
             }
+            MrtMessage::LegacyBgp(LegacyBgp::StateChange(sc)) => {
+                self.state_changes += 1;
+                self.pending.push_back(MrtItem::State(StateChange {
+                    record_type,
+                    time,
+                    micros,
+                    peer_ip: sc.peer_ip,
+                    peer_asn: asn_u32(sc.peer_asn),
+                    old_state: sc.old_state as u16,
+                    new_state: sc.new_state as u16,
+                }));
+                return None;
+            }
             MrtMessage::TableDumpV2Message(TableDumpV2Message::PeerIndexTable(p)) => {
                 self.elementor = Elementor::with_peer_table(p);
                 return None;
@@ -362,6 +393,15 @@ impl MrtReader {
             }
             _ => Vec::new(),
         };
+        // RFC 6793 §4.2.3: a 2-byte-AS TABLE_DUMP entry may carry AS4_PATH
+        // next to AS_PATH (OpenBGPD writes such RIBs). The decoder merges the
+        // two for every other record type but not for TABLE_DUMP, so the
+        // merged path is computed here, one per entry in entry order.
+        let mut merged_paths: Vec<Option<AsPath>> = match &message {
+            MrtMessage::TableDumpMessage(t) => vec![merged_as4_path(t)],
+            MrtMessage::TableDumpMessageBatch(ts) => ts.iter().map(merged_as4_path).collect(),
+            _ => Vec::new(),
+        };
         let record = MrtRecord { common_header, message };
         match self.elementor.record_to_elems_iter(record) {
             Ok(iter) => {
@@ -369,6 +409,10 @@ impl MrtReader {
                 for (i, mut elem) in iter.enumerate() {
                     if let Some(Some(id)) = path_ids.get(i) {
                         elem.prefix.path_id = Some(*id);
+                    }
+                    if let Some(path) = merged_paths.get_mut(i).and_then(Option::take) {
+                        elem.origin_asns = Some(path.iter_origins().collect());
+                        elem.as_path = Some(path);
                     }
                     self.elements += 1;
                     self.pending.push_back(MrtItem::Element(Element {
@@ -417,6 +461,13 @@ fn validation_warnings(message: &MrtMessage) -> Vec<String> {
         _ => {}
     }
     out
+}
+
+/// The RFC 6793 §4.2.3 merge of AS_PATH and AS4_PATH of a TABLE_DUMP entry,
+/// when it carries an AS4_PATH at all.
+fn merged_as4_path(t: &TableDumpMessage) -> Option<AsPath> {
+    t.attributes.as4_path()?;
+    t.attributes.effective_as_path()
 }
 
 fn asn_u32(a: BgpAsn) -> u32 {
@@ -481,16 +532,29 @@ pub fn detect(head: &[u8]) -> bool {
     true
 }
 
-/// Streams a whole MRT input and summarises it (format `mrt`).
+/// Streams a whole MRT input and summarises it (format `mrt`): records,
+/// elements, and the counts `stateChanges`, `peers` (distinct peer address
+/// and AS pairs seen in elements and state changes) and records per MRT type
+/// (`TABLE_DUMP_V2`, `BGP4MP_ET`...). In strict mode the first problem is
+/// the error.
 pub fn inspect(input: Input, mode: Mode) -> Result<Summary, Diagnostic> {
     let mut reader = MrtReader::new(input, mode);
+    let mut peers = std::collections::HashSet::new();
     for item in reader.by_ref() {
-        item?;
+        match item? {
+            MrtItem::Element(e) => {
+                peers.insert((e.elem.peer_ip, e.elem.peer_asn.to_u32()));
+            }
+            MrtItem::State(s) => {
+                peers.insert((s.peer_ip, s.peer_asn));
+            }
+        }
     }
     let mut s = Summary::new("mrt");
     s.records = reader.records;
     s.elements = reader.elements;
     s.counts.insert("stateChanges".into(), reader.state_changes);
+    s.counts.insert("peers".into(), peers.len() as u64);
     for (t, n) in &reader.per_type {
         s.counts.insert((*t).to_string(), *n);
     }
