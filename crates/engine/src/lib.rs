@@ -5,5 +5,7 @@
 //! snapshot, metrics, incidents and scores grow here.
 
 pub mod rov;
+pub mod settings;
 
 pub use rov::{RovCounts, RovState, VrpIndex};
+pub use settings::{AsSetPolicy, Band, Bands, IrrPolicy, Profile, Settings};
