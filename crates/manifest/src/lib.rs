@@ -1,0 +1,1 @@
+//! The sources manifest (skeleton, being written).

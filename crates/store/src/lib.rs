@@ -1,0 +1,1 @@
+//! The manrs store (skeleton, being written).
