@@ -1,11 +1,24 @@
 //! The pure analysis core of manrs: data in, findings out, no IO.
 //!
-//! Today it holds route origin validation ([`rov`], RFC 6811), the basis of
-//! the MANRS Action 4 RPKI metric (manrs-spec §2.4, M7RPKI). The routing
-//! snapshot, metrics, incidents and scores grow here.
+//! * [`snapshot`]: the routing snapshot of a period (manrs-spec §2.2);
+//! * [`rov`]: route origin validation (RFC 6811);
+//! * [`irr`]: IRR route-object coverage (manrs-spec §7.2);
+//! * [`metrics`]: the Action 4 metrics M7RPKI and M7IRR with evidence
+//!   (manrs-spec §2.4);
+//! * [`settings`]: the analysis choices and the scoring profile.
+//!
+//! Incidents (Action 1) and the other key figures grow here.
 
+pub mod irr;
+pub mod metrics;
 pub mod rov;
 pub mod settings;
+pub mod snapshot;
 
-pub use rov::{RovCounts, RovState, VrpIndex};
+pub use irr::{IrrIndex, IrrMatch};
+pub use metrics::{AnalysedRoute, Analysis, AsCounts, AsMetrics, analyse};
+pub use rov::{CoveringVrp, RovCounts, RovState, VrpIndex};
 pub use settings::{AsSetPolicy, Band, Bands, IrrPolicy, Profile, Settings};
+pub use snapshot::{
+    Origin, Peer, PeerId, Segment, Snapshot, SnapshotBuilder, SnapshotRoute, SnapshotStats,
+};

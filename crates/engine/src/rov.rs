@@ -78,8 +78,20 @@ impl RovCounts {
 /// VRPs indexed for validation.
 #[derive(Default)]
 pub struct VrpIndex {
-    trie: JointPrefixMap<IpNet, Vec<(Asn, u8)>>,
+    /// Per VRP prefix: (AS, maxLength, trust anchor id).
+    trie: JointPrefixMap<IpNet, Vec<(Asn, u8, u16)>>,
+    /// Trust anchor names; id 0 is "unknown".
+    tas: Vec<String>,
     vrps: usize,
+}
+
+/// A VRP that covers a route, as evidence of its validation state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CoveringVrp {
+    /// The VRP.
+    pub vrp: Vrp,
+    /// Whether it authorises the route (same AS, length within maxLength).
+    pub matched: bool,
 }
 
 impl std::fmt::Debug for VrpIndex {
@@ -96,10 +108,35 @@ impl VrpIndex {
 
     /// Adds a VRP (duplicates are kept once).
     pub fn insert(&mut self, vrp: &Vrp) {
+        let ta = self.ta_id(vrp.ta.as_deref());
         let entry = self.trie.entry(vrp.prefix.net()).or_default();
-        if !entry.contains(&(vrp.asn, vrp.max_len)) {
-            entry.push((vrp.asn, vrp.max_len));
+        if !entry.iter().any(|(a, m, _)| (*a, *m) == (vrp.asn, vrp.max_len)) {
+            entry.push((vrp.asn, vrp.max_len, ta));
             self.vrps += 1;
+        }
+    }
+
+    fn ta_id(&mut self, ta: Option<&str>) -> u16 {
+        let Some(ta) = ta else { return 0 };
+        if self.tas.is_empty() {
+            self.tas.push(String::new());
+        }
+        if let Some(i) = self.tas.iter().position(|t| t == ta) {
+            return i as u16;
+        }
+        if self.tas.len() > u16::MAX as usize {
+            return 0;
+        }
+        self.tas.push(ta.to_string());
+        (self.tas.len() - 1) as u16
+    }
+
+    fn vrp(&self, net: &IpNet, asn: Asn, max_len: u8, ta: u16) -> Vrp {
+        Vrp {
+            asn,
+            prefix: Prefix::new_truncating(*net),
+            max_len,
+            ta: (ta != 0).then(|| self.tas[ta as usize].clone()),
         }
     }
 
@@ -117,16 +154,32 @@ impl VrpIndex {
     pub fn covering(&self, prefix: &Prefix) -> Vec<Vrp> {
         let mut out = Vec::new();
         for (net, list) in self.trie.cover(&prefix.net()) {
-            for (asn, max_len) in list {
-                out.push(Vrp {
-                    asn: *asn,
-                    prefix: Prefix::new_truncating(net),
-                    max_len: *max_len,
-                    ta: None,
-                });
+            for (asn, max_len, ta) in list {
+                out.push(self.vrp(&net, *asn, *max_len, *ta));
             }
         }
         out
+    }
+
+    /// Validates a route and returns the evidence: every covering VRP,
+    /// least specific first, each marked whether it authorises the route.
+    pub fn explain(&self, prefix: &Prefix, origin: Option<Asn>) -> (RovState, Vec<CoveringVrp>) {
+        let len = prefix.len();
+        let mut out = Vec::new();
+        for (net, list) in self.trie.cover(&prefix.net()) {
+            for (asn, max_len, ta) in list {
+                let matched = origin == Some(*asn) && *asn != Asn::ZERO && len <= *max_len;
+                out.push(CoveringVrp { vrp: self.vrp(&net, *asn, *max_len, *ta), matched });
+            }
+        }
+        let state = if out.iter().any(|c| c.matched) {
+            RovState::Valid
+        } else if out.is_empty() {
+            RovState::NotFound
+        } else {
+            RovState::Invalid
+        };
+        (state, out)
     }
 
     /// Validates a route; `origin` is `None` when the path does not end in
@@ -137,7 +190,7 @@ impl VrpIndex {
         for (_, list) in self.trie.cover(&prefix.net()) {
             covered |= !list.is_empty();
             let matched = origin.is_some_and(|origin| {
-                list.iter().any(|(asn, max)| *asn == origin && *asn != Asn::ZERO && len <= *max)
+                list.iter().any(|(asn, max, _)| *asn == origin && *asn != Asn::ZERO && len <= *max)
             });
             if matched {
                 return RovState::Valid;
@@ -239,5 +292,33 @@ mod tests {
         counts.add(RovState::Valid);
         counts.add(RovState::NotFound);
         assert_eq!(counts.total(), 2);
+    }
+
+    #[test]
+    fn explain_agrees_with_validate_and_keeps_trust_anchors() {
+        let mut ix = index();
+        ix.insert(&Vrp { ta: Some("ripe".into()), ..vrp(64520, "198.51.100.0/24", 24) });
+        let routes = [
+            ("198.51.100.0/24", Some(64520)),
+            ("198.51.100.0/24", Some(64501)),
+            ("198.51.100.0/25", Some(64520)),
+            ("192.0.2.0/24", None),
+            ("2001:db8:1::/48", Some(64502)),
+            ("10.0.0.0/8", Some(1)),
+        ];
+        for (prefix, origin) in routes {
+            let origin = origin.map(Asn);
+            let (state, vrps) = ix.explain(&p(prefix), origin);
+            assert_eq!(state, ix.validate(&p(prefix), origin), "{prefix} {origin:?}");
+            assert_eq!(vrps.len(), ix.covering(&p(prefix)).len());
+        }
+        let (state, vrps) = ix.explain(&p("198.51.100.0/25"), Some(Asn(64520)));
+        assert_eq!(state, RovState::Invalid);
+        // Least specific first: the /22 of 64501, then the /24 of 64520 from "ripe".
+        assert_eq!(vrps[0].vrp.prefix, p("198.51.100.0/22"));
+        assert_eq!(vrps[1].vrp.ta.as_deref(), Some("ripe"));
+        assert!(!vrps[1].matched);
+        let (_, vrps) = ix.explain(&p("198.51.100.0/24"), Some(Asn(64520)));
+        assert!(vrps.iter().any(|c| c.matched && c.vrp.asn == Asn(64520)));
     }
 }

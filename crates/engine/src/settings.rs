@@ -52,7 +52,11 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { min_peers: 1, as_set_origins: AsSetPolicy::Skip, irr_policy: IrrPolicy::Covering }
+        Settings {
+            min_peers: 1,
+            as_set_origins: AsSetPolicy::Skip,
+            irr_policy: IrrPolicy::Covering,
+        }
     }
 }
 
