@@ -10,17 +10,16 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Result;
-use indicatif::{ProgressBar, ProgressStyle};
 use manrs_input::Input;
 use manrs_types::{Diagnostic, Mode, Summary};
 use serde_json::{Map, Value, json};
 
-use crate::detect::{self, SNIFF_BYTES};
+use manrs_pipeline::detect::{self, SNIFF_BYTES};
+
+use crate::progress;
 
 /// Arguments of `manrs inspect`.
 #[derive(Debug, clap::Args)]
@@ -104,12 +103,10 @@ fn inspect_file(path: &PathBuf, mode: Mode, progress: bool) -> Outcome {
     };
     let total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let status = input.status();
-    let bar = progress.then(|| spawn_bar(&outcome.file, total, status));
+    let bar = progress.then(|| progress::spawn_bar(&outcome.file, total, status));
     let result = detect::inspect(format, input, mode);
-    if let Some((bar, done, handle)) = bar {
-        done.store(true, Ordering::Relaxed);
-        let _ = handle.join();
-        bar.finish_and_clear();
+    if let Some(bar) = bar {
+        progress::finish(bar);
     }
     outcome.seconds = started.elapsed().as_secs_f64();
     match result {
@@ -118,48 +115,12 @@ fn inspect_file(path: &PathBuf, mode: Mode, progress: bool) -> Outcome {
             outcome.summary = Some(summary);
         }
         Err(d) => {
-            outcome.format = Some(format_name(format));
+            outcome.format = Some(detect::format_name(format));
             outcome.failure = Some(d.to_string());
             outcome.strict_error = Some(d);
         }
     }
     outcome
-}
-
-fn format_name(format: detect::Format) -> String {
-    match format {
-        detect::Format::Mrt => "mrt".into(),
-        detect::Format::Rpki(f) => f.as_str().into(),
-        detect::Format::PeeringDb(f) => f.as_str().into(),
-        detect::Format::Source(f) => f.name().into(),
-        detect::Format::Rpsl => "rpsl".into(),
-    }
-}
-
-type Bar = (ProgressBar, Arc<AtomicBool>, std::thread::JoinHandle<()>);
-
-/// A progress bar over the compressed bytes read, updated by a ticker thread.
-fn spawn_bar(name: &str, total: u64, status: manrs_input::InputStatus) -> Bar {
-    let bar = ProgressBar::new(total);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
-    // The file name only: full paths would wrap the bar.
-    let short = std::path::Path::new(name).file_name().map(|n| n.to_string_lossy().into_owned());
-    bar.set_message(short.unwrap_or_else(|| name.to_string()));
-    let done = Arc::new(AtomicBool::new(false));
-    let (b, d) = (bar.clone(), done.clone());
-    let handle = std::thread::spawn(move || {
-        while !d.load(Ordering::Relaxed) {
-            b.set_position(status.compressed_bytes());
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    });
-    (bar, done, handle)
 }
 
 fn to_json(o: &Outcome, show: usize) -> Value {

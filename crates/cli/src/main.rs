@@ -3,9 +3,12 @@
 //! Each subcommand lives in its own module; this file only parses arguments
 //! and maps failures to exit codes (0 success, 1 failure, 2 usage error).
 
-mod detect;
+mod check;
+mod demo;
 mod inspect;
+mod progress;
 mod rov;
+mod run;
 
 use std::process::ExitCode;
 
@@ -26,6 +29,15 @@ enum Command {
     Inspect(inspect::Args),
     /// Validate the origins of route lists against VRPs (RFC 6811).
     Rov(rov::Args),
+    /// Read the periods of a sources manifest, analyse them and store the
+    /// results.
+    Run(run::Args),
+    /// Report a network's MANRS Action 4 scores for a stored period, with
+    /// the evidence of every point lost.
+    Check(check::Args),
+    /// Build the demo database from the embedded demo dataset and summarise
+    /// it.
+    Demo(demo::Args),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +45,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inspect(args) => inspect::run(args),
         Command::Rov(args) => rov::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Demo(args) => demo::run(args),
     };
     match result {
         Ok(code) => code,

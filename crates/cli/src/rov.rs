@@ -21,7 +21,7 @@ use manrs_sources::routes::RouteCsvReader;
 use manrs_types::{Asn, Diagnostics, Mode, Prefix};
 use serde_json::json;
 
-use crate::detect::{self, Format, SNIFF_BYTES};
+use manrs_pipeline::detect::{self, Format, SNIFF_BYTES};
 
 /// Arguments of `manrs rov`.
 #[derive(Debug, clap::Args)]

@@ -66,7 +66,7 @@ pub fn path_origin<'a>(segments: &[Segment<'a>]) -> (Option<Origin<'a>>, Option<
     let mut flat: Vec<Option<Asn>> = Vec::new();
     let origin = match segments.last() {
         None => return (None, None),
-        Some(Segment::Set(set)) if set.is_empty() => return (None, None),
+        Some(Segment::Set([])) => return (None, None),
         Some(Segment::Set(set)) => Origin::Set(set),
         Some(Segment::Sequence(seq)) => match seq.last() {
             Some(a) => Origin::Single(*a),
@@ -81,7 +81,7 @@ pub fn path_origin<'a>(segments: &[Segment<'a>]) -> (Option<Origin<'a>>, Option<
         }
     }
     let upstream = match origin {
-        Origin::Single(o) => flat.into_iter().skip_while(|a| *a == Some(o)).next().flatten(),
+        Origin::Single(o) => flat.into_iter().find(|a| *a != Some(o)).flatten(),
         Origin::Set(_) => flat.into_iter().nth(1).flatten(),
     };
     (Some(origin), upstream)
@@ -454,14 +454,15 @@ mod tests {
 
     #[test]
     fn merged_shards_equal_one_builder() {
-        let obs: Vec<(&str, &str, u32, &str, Vec<Asn>, i64)> = vec![
+        type Obs<'a> = (&'a str, &'a str, u32, &'a str, Vec<Asn>, i64);
+        let obs: Vec<Obs<'_>> = vec![
             ("rv2", "192.0.2.1", 3356, "10.0.0.0/8", a(&[3356, 64500]), T0 + 5),
             ("rv2", "192.0.2.2", 174, "10.0.0.0/8", a(&[174, 64501, 64500]), T0),
             ("rrc00", "192.0.2.1", 3356, "10.0.0.0/8", a(&[3356, 64500]), T0 + 99),
             ("rrc00", "2001:db8::1", 6939, "2001:db8::/32", a(&[6939, 64502]), T0 + 7),
             ("rv2", "192.0.2.2", 174, "11.0.0.0/8", a(&[174, 64502]), T0 + 3),
         ];
-        let feed = |b: &mut SnapshotBuilder, o: &(&str, &str, u32, &str, Vec<Asn>, i64)| {
+        let feed = |b: &mut SnapshotBuilder, o: &Obs<'_>| {
             let peer = b.peer(o.0, o.1.parse().unwrap(), Asn(o.2));
             b.observe_path(p(o.3), &[Segment::Sequence(&o.4)], peer, Some(o.5));
         };

@@ -54,3 +54,14 @@ pub fn inspect(format: Format, input: Input, mode: Mode) -> Result<Summary, Diag
         Format::Rpsl => manrs_irr::inspect(input, mode),
     }
 }
+
+/// The name of a detected format, as `manrs inspect` prints it.
+pub fn format_name(format: Format) -> String {
+    match format {
+        Format::Mrt => "mrt".into(),
+        Format::Rpki(f) => f.as_str().into(),
+        Format::PeeringDb(f) => f.as_str().into(),
+        Format::Source(f) => f.name().into(),
+        Format::Rpsl => "rpsl".into(),
+    }
+}
