@@ -73,14 +73,20 @@ impl Iterator for RouteCsvReader {
     }
 }
 
-/// Whether the first bytes are a route list: after comments, an optional
-/// `prefix,asn` header, every complete line is `prefix,asn`.
+/// Whether the first bytes are a route list: after comments, lines of
+/// `prefix,asn`. With the `prefix,asn` header a file is a route list even
+/// when some lines are bad (the reader reports them); without it, at least
+/// nine in ten complete lines must parse.
 pub fn detect(head: &[u8]) -> bool {
-    let mut seen = 0;
+    let (mut seen, mut bad, mut header) = (0u32, 0u32, false);
     let Some(lines) = head_lines(head) else { return false };
     for line in lines {
         let t = line.trim();
-        if t.is_empty() || t.starts_with('#') || t.eq_ignore_ascii_case("prefix,asn") {
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if t.eq_ignore_ascii_case("prefix,asn") {
+            header = seen == 0 && bad == 0;
             continue;
         }
         match t.split_once(',') {
@@ -89,10 +95,10 @@ pub fn detect(head: &[u8]) -> bool {
             {
                 seen += 1
             }
-            _ => return false,
+            _ => bad += 1,
         }
     }
-    seen > 0
+    seen > 0 && (header || bad * 10 <= seen)
 }
 
 /// Streams a route list and summarises it.
@@ -125,7 +131,12 @@ mod tests {
         let d = &r.diagnostics().kept()[0];
         assert!(d.to_string().starts_with("r.csv: line 5: malformed"), "{d}");
         assert!(detect(&text[..47]));
-        assert!(!detect(text), "a bad line in the head is not a route list");
+        assert!(detect(text), "with the header, a bad line is the reader's to report");
+        assert!(
+            !detect(&text[11..]),
+            "without it, one bad line in three complete ones is too many"
+        );
+        assert!(!detect(b"prefix,asn\nnot,this\n"));
         assert!(!detect(b"ASN,IP Prefix,Max Length,Trust Anchor\nAS1,1.0.0.0/24,24,apnic\n"));
         assert!(!detect(b"1|2|-1\n"));
     }

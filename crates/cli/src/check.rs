@@ -1,0 +1,389 @@
+//! `manrs check ASN... --db F [--period YYYY-MM] [--json]`: the MANRS
+//! Action 4 report of a network for one stored period, with every point lost
+//! explained by its evidence (manrs-spec §2.4 M7RPKI/M7IRR, §2.6, §2.7).
+//!
+//! routingInformationRPKI = max(0, (valid − 10 × invalid) / total): a route
+//! that is not found costs 1/total, an invalid one 11/total (it is not valid
+//! and carries the tenfold penalty). routingInformationIRR = covered/total:
+//! each unregistered route costs 1/total. The report lists the invalid
+//! routes with the VRPs that make them invalid and why, and the routes no
+//! IRR object covers.
+//!
+//! `--json` prints one object per ASN per line, in the camelCase shape of
+//! the MANRS API v2 (manrs-spec §3.3.2), with an `evidence` member.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use manrs_engine::RovState;
+use manrs_store::{MetricRow, RouteQuery, Store, StoredRoute, VrpRow};
+use manrs_types::{Asn, Month};
+use serde_json::{Value, json};
+
+/// Arguments of `manrs check`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// AS numbers (`64500` or `AS64500`).
+    #[arg(required = true)]
+    asns: Vec<Asn>,
+    /// The database written by `manrs run` or `manrs demo`.
+    #[arg(long)]
+    db: PathBuf,
+    /// The period (YYYY-MM); default the newest stored.
+    #[arg(long)]
+    period: Option<Month>,
+    /// Print JSON (one object per ASN per line).
+    #[arg(long)]
+    json: bool,
+    /// How many routes of each evidence list to show (0: all).
+    #[arg(long, default_value_t = 20)]
+    limit: u64,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> Result<ExitCode> {
+    let store = Store::open_existing(&args.db)?;
+    let month = match args.period {
+        Some(m) => {
+            if store.period(m)?.is_none() {
+                let have: Vec<String> =
+                    store.periods()?.iter().map(|p| p.month().to_string()).collect();
+                bail!(
+                    "{}: period {m} is not stored (stored: {})",
+                    args.db.display(),
+                    if have.is_empty() { "none".into() } else { have.join(", ") }
+                );
+            }
+            m
+        }
+        None => match store.latest_period()? {
+            Some(m) => m,
+            None => bail!("{}: no period stored yet; run `manrs run` first", args.db.display()),
+        },
+    };
+    let mut found = 0;
+    for asn in &args.asns {
+        let report = Report::load(&store, month, *asn, args.limit)?;
+        found += usize::from(report.metrics.is_some());
+        if args.json {
+            println!("{}", report.to_json());
+        } else {
+            report.print();
+        }
+    }
+    Ok(if found == 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// Everything the report shows for one AS.
+struct Report {
+    asn: Asn,
+    month: Month,
+    holder: Option<String>,
+    country: Option<String>,
+    metrics: Option<MetricRow>,
+    invalid: Vec<(StoredRoute, Vec<VrpRow>)>,
+    unregistered: Vec<StoredRoute>,
+    not_found: u64,
+    limit: u64,
+}
+
+impl Report {
+    fn load(store: &Store, month: Month, asn: Asn, limit: u64) -> Result<Report> {
+        let network = store.network(month, asn)?;
+        let metrics = store.metrics(month, asn)?;
+        let lim = (limit > 0).then_some(limit);
+        let mut invalid = Vec::new();
+        let mut unregistered = Vec::new();
+        let mut not_found = 0;
+        if let Some(m) = &metrics {
+            let q = RouteQuery {
+                origin: Some(asn),
+                rov: Some(RovState::Invalid),
+                limit: lim,
+                ..Default::default()
+            };
+            for r in store.routes(month, &q)? {
+                let vrps = store.route_vrps(r.id)?;
+                invalid.push((r, vrps));
+            }
+            if m.irr_covered.is_some() {
+                let q = RouteQuery {
+                    origin: Some(asn),
+                    irr_unregistered: true,
+                    limit: lim,
+                    ..Default::default()
+                };
+                unregistered = store.routes(month, &q)?;
+            }
+            not_found = m.not_found;
+        }
+        Ok(Report {
+            asn,
+            month,
+            holder: network.as_ref().and_then(|n| n.holder.clone()),
+            country: network.as_ref().and_then(|n| n.country.clone()),
+            metrics,
+            invalid,
+            unregistered,
+            not_found,
+            limit,
+        })
+    }
+
+    fn to_json(&self) -> Value {
+        let Some(m) = &self.metrics else {
+            return json!({
+                "asn": self.asn,
+                "period": self.month,
+                "holder": self.holder,
+                "country": self.country,
+                "scores": null,
+                "note": format!("AS{} originated no route in {}", self.asn.0, self.month),
+            });
+        };
+        let invalid: Vec<Value> = self
+            .invalid
+            .iter()
+            .map(|(r, vrps)| {
+                let mut v = route_json(r);
+                v["vrps"] = json!(vrps.iter().map(|x| vrp_json(x, r)).collect::<Vec<_>>());
+                v
+            })
+            .collect();
+        let unregistered: Vec<Value> = self.unregistered.iter().map(route_json).collect();
+        json!({
+            "asn": self.asn,
+            "period": self.month,
+            "holder": self.holder,
+            "country": self.country,
+            "scores": {
+                "routingInformationRPKI": {"value": m.rpki_value, "band": m.rpki_band.as_str()},
+                "routingInformationIRR": match (m.irr_value, m.irr_band) {
+                    (Some(v), Some(b)) => json!({"value": v, "band": b.as_str()}),
+                    _ => json!({"value": null, "band": "no_data_available"}),
+                },
+            },
+            "metrics": {
+                "M7RPKI": {"valid": m.valid, "invalid": m.invalid, "notFound": m.not_found, "total": m.routes},
+                "M7IRR": {"covered": m.irr_covered, "total": m.routes},
+            },
+            "evidence": {
+                "invalidRoutes": invalid,
+                "invalidCount": m.invalid,
+                "unregisteredRoutes": unregistered,
+                "unregisteredCount": m.irr_covered.map(|c| m.routes - c),
+                "notFoundCount": m.not_found,
+            },
+        })
+    }
+
+    fn print(&self) {
+        let who = match (&self.holder, &self.country) {
+            (Some(h), Some(c)) => format!(" {h} ({c})"),
+            (Some(h), None) => format!(" {h}"),
+            (None, Some(c)) => format!(" ({c})"),
+            (None, None) => String::new(),
+        };
+        println!("AS{}{who}, period {}", self.asn.0, self.month);
+        let Some(m) = &self.metrics else {
+            println!(
+                "  no route originated by AS{} in {}: nothing to score",
+                self.asn.0, self.month
+            );
+            println!();
+            return;
+        };
+        let total = m.routes as f64;
+        println!(
+            "  routingInformationRPKI {:>6.1}%  {:<8}  {} routes: {} valid, {} invalid, {} not found",
+            m.rpki_value * 100.0,
+            m.rpki_band.as_str(),
+            m.routes,
+            m.valid,
+            m.invalid,
+            m.not_found
+        );
+        println!(
+            "      = max(0, ({} - 10 x {}) / {}); lost: {:.1} points for {} not-found routes (1/{} each), {:.1} for {} invalid routes (11/{} each)",
+            m.valid,
+            m.invalid,
+            m.routes,
+            100.0 * m.not_found as f64 / total,
+            m.not_found,
+            m.routes,
+            100.0 * 11.0 * m.invalid as f64 / total,
+            m.invalid,
+            m.routes
+        );
+        match (m.irr_value, m.irr_band, m.irr_covered) {
+            (Some(v), Some(b), Some(c)) => println!(
+                "  routingInformationIRR  {:>6.1}%  {:<8}  {c} of {} routes covered by an IRR route object; lost {:.1} points for {} unregistered routes",
+                v * 100.0,
+                b.as_str(),
+                m.routes,
+                100.0 * (m.routes - c) as f64 / total,
+                m.routes - c
+            ),
+            _ => println!("  routingInformationIRR  no data: the period has no IRR source"),
+        }
+        if !self.invalid.is_empty() {
+            println!("  RPKI-invalid routes ({}):", m.invalid);
+            for (r, vrps) in &self.invalid {
+                println!("    {}", route_line(r));
+                for v in vrps {
+                    println!(
+                        "        VRP {} max /{} AS{}{}: {}",
+                        v.prefix,
+                        v.max_len,
+                        v.asn.0,
+                        ta(v),
+                        reason(v, r)
+                    );
+                }
+            }
+            more(m.invalid, self.invalid.len(), self.limit);
+        }
+        if self.not_found > 0 {
+            println!(
+                "  {} routes have no covering VRP (RPKI not found): a ROA for them would raise the score",
+                self.not_found
+            );
+        }
+        if let Some(c) = m.irr_covered
+            && c < m.routes
+        {
+            println!("  routes without an IRR route object ({}):", m.routes - c);
+            for r in &self.unregistered {
+                println!("    {}", route_line(r));
+            }
+            more(m.routes - c, self.unregistered.len(), self.limit);
+        }
+        println!();
+    }
+}
+
+fn more(total: u64, shown: usize, limit: u64) {
+    if total > shown as u64 && limit > 0 {
+        println!("    ... and {} more (--limit 0 shows all)", total - shown as u64);
+    }
+}
+
+fn ta(v: &VrpRow) -> String {
+    v.ta.as_ref().map(|t| format!(" ({t})")).unwrap_or_default()
+}
+
+/// Why a covering VRP does not authorise a route (RFC 6811 §2).
+fn reason(v: &VrpRow, r: &StoredRoute) -> String {
+    let route = &r.route;
+    if v.matched {
+        return "authorises it".into();
+    }
+    if v.asn.0 == 0 {
+        return "AS0: the holder says the prefix must not be routed (RFC 6483 §4)".into();
+    }
+    if route.as_set {
+        return "the path ends in an AS_SET, which never matches (RFC 6811 §2)".into();
+    }
+    if v.asn == route.origin {
+        return format!(
+            "same origin, but /{} is longer than maxLength {}",
+            route.prefix.len(),
+            v.max_len
+        );
+    }
+    format!("authorises AS{}, not AS{}", v.asn.0, route.origin.0)
+}
+
+fn fmt_time(t: Option<i64>) -> String {
+    match t {
+        None => "-".into(),
+        Some(t) => {
+            let days = t.div_euclid(86_400);
+            let secs = t.rem_euclid(86_400);
+            let (y, m, d) = civil_from_days(days);
+            format!(
+                "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+                secs / 3600,
+                secs % 3600 / 60,
+                secs % 60
+            )
+        }
+    }
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's
+/// algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+fn route_line(r: &StoredRoute) -> String {
+    let x = &r.route;
+    let upstreams: Vec<String> = x.upstreams.iter().map(|a| format!("AS{}", a.0)).collect();
+    let seen = match (x.first_seen, x.last_seen) {
+        (Some(_), Some(_)) => {
+            format!("seen {} .. {} UTC", fmt_time(x.first_seen), fmt_time(x.last_seen))
+        }
+        _ => "from a prefix-origin list".into(),
+    };
+    let via =
+        if upstreams.is_empty() { String::new() } else { format!(", via {}", upstreams.join(" ")) };
+    format!(
+        "{} origin AS{}{}: {seen}, {} peers on {} collectors{via}",
+        x.prefix,
+        x.origin.0,
+        if x.as_set { " (in an AS_SET)" } else { "" },
+        x.peers,
+        x.collectors
+    )
+}
+
+fn route_json(r: &StoredRoute) -> Value {
+    let x = &r.route;
+    json!({
+        "prefix": x.prefix,
+        "origin": x.origin,
+        "asSet": x.as_set,
+        "firstSeen": x.first_seen,
+        "lastSeen": x.last_seen,
+        "peers": x.peers,
+        "collectors": x.collectors,
+        "upstreams": x.upstreams,
+        "rpki": x.rov.as_str(),
+        "irr": x.irr.as_ref().map(|i| json!({"source": i.source, "prefix": i.prefix, "exact": i.exact})),
+    })
+}
+
+fn vrp_json(v: &VrpRow, r: &StoredRoute) -> Value {
+    json!({
+        "prefix": v.prefix,
+        "maxLength": v.max_len,
+        "asn": v.asn,
+        "ta": v.ta,
+        "matched": v.matched,
+        "reason": reason(v, r),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(fmt_time(Some(0)), "1970-01-01 00:00:00");
+        assert_eq!(fmt_time(Some(1_203_878_877)), "2008-02-24 18:47:57");
+        assert_eq!(fmt_time(Some(1_771_774_200)), "2026-02-22 15:30:00");
+        assert_eq!(fmt_time(Some(951_782_400)), "2000-02-29 00:00:00");
+    }
+}

@@ -1,0 +1,276 @@
+//! `manrs run`, `manrs check` and `manrs demo` end to end: manifest in,
+//! stored period out, report explained.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use manrs_input::Input;
+use manrs_rpki::{Payload, VrpReader};
+use manrs_types::{Asn, Mode, Prefix};
+use serde_json::Value;
+
+fn manrs(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_manrs")).args(args).output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn check_json(db: &Path, asn: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["check", asn, "--db", db.to_str().unwrap(), "--json", "--limit", "0"];
+    args.extend_from_slice(extra);
+    let o = manrs(&args);
+    assert!(o.status.success(), "check failed: {}", stderr(&o));
+    serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap()
+}
+
+/// A small world built by hand: every RFC 6811 outcome, both IRR policies'
+/// differences, a prefix-origin list and an RPSL dump.
+struct Fixture {
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let w = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+        w(
+            "vrps.csv",
+            "ASN,IP Prefix,Max Length,Trust Anchor\n\
+             AS64500,192.0.2.0/24,24,ripe\n\
+             AS64500,198.51.100.0/22,23,apnic\n\
+             AS0,203.0.113.0/24,24,lacnic\n\
+             AS64501,2001:db8::/32,48,ripe\n",
+        );
+        // AS64500: 192.0.2.0/24 valid, 198.51.100.0/24 invalid (too specific),
+        // 198.51.102.0/23 valid, 10.0.0.0/8 not found. AS64501: 203.0.113.0/24
+        // invalid (AS0), 2001:db8:1::/48 valid. AS64502: 192.0.2.0/24 invalid.
+        w(
+            "routes.csv",
+            "prefix,asn\n192.0.2.0/24,64500\n198.51.100.0/24,64500\n198.51.102.0/23,64500\n\
+             10.0.0.0/8,64500\n203.0.113.0/24,64501\n2001:db8:1::/48,64501\n192.0.2.0/24,64502\n",
+        );
+        w(
+            "irr.db",
+            "route: 192.0.2.0/24\norigin: AS64500\nsource: TEST\n\n\
+             route: 198.51.100.0/22\norigin: AS64500\nsource: TEST\n\n\
+             route6: 2001:db8::/32\norigin: AS64501\nsource: TEST\n\n\
+             route: 10.0.0.0/8\norigin: AS64999\nsource: TEST\n",
+        );
+        Fixture { dir }
+    }
+
+    fn manifest(&self, name: &str, body: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        p
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("manrs.db")
+    }
+}
+
+const SMALL: &str = r#"
+[[period]]
+month = "2026-02"
+inputs = [
+  { kind = "routes", path = "routes.csv" },
+  { kind = "vrps", path = "vrps.csv" },
+  { kind = "irr", path = "irr.db" },
+]
+"#;
+
+#[test]
+fn run_then_check_explains_every_point() {
+    let f = Fixture::new();
+    let config = f.manifest("sources.toml", SMALL);
+    let db = f.db();
+    let o = manrs(&["run", "--config", config.to_str().unwrap(), "--db", db.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("7 routes"), "{}", stdout(&o));
+
+    let v = check_json(&db, "AS64500", &[]);
+    assert_eq!(v["period"], "2026-02");
+    let m = &v["metrics"]["M7RPKI"];
+    assert_eq!(
+        (m["valid"].as_u64(), m["invalid"].as_u64(), m["notFound"].as_u64()),
+        (Some(2), Some(1), Some(1))
+    );
+    // max(0, (2 - 10) / 4) = 0: lagging.
+    assert_eq!(v["scores"]["routingInformationRPKI"]["value"], 0.0);
+    assert_eq!(v["scores"]["routingInformationRPKI"]["band"], "lagging");
+    // Covering policy (default): 192.0.2.0/24 exact, 198.51.100.0/24 and
+    // 198.51.102.0/23 under the /22; 10.0.0.0/8 is registered to another AS.
+    assert_eq!(v["metrics"]["M7IRR"]["covered"], 3);
+    assert_eq!(v["scores"]["routingInformationIRR"]["value"], 0.75);
+    assert_eq!(v["scores"]["routingInformationIRR"]["band"], "aspiring");
+    let inv = &v["evidence"]["invalidRoutes"];
+    assert_eq!(inv.as_array().unwrap().len(), 1);
+    assert_eq!(inv[0]["prefix"], "198.51.100.0/24");
+    assert_eq!(inv[0]["vrps"][0]["prefix"], "198.51.100.0/22");
+    assert_eq!(inv[0]["vrps"][0]["maxLength"], 23);
+    assert_eq!(inv[0]["vrps"][0]["ta"], "apnic");
+    assert!(inv[0]["vrps"][0]["reason"].as_str().unwrap().contains("longer than maxLength 23"));
+    let unreg = &v["evidence"]["unregisteredRoutes"];
+    assert_eq!(unreg.as_array().unwrap().len(), 1);
+    assert_eq!(unreg[0]["prefix"], "10.0.0.0/8");
+
+    // AS0 and another origin's VRP, explained.
+    let v = check_json(&db, "64501", &[]);
+    assert!(
+        v["evidence"]["invalidRoutes"][0]["vrps"][0]["reason"].as_str().unwrap().starts_with("AS0")
+    );
+    let v = check_json(&db, "AS64502", &[]);
+    let reason = v["evidence"]["invalidRoutes"][0]["vrps"][0]["reason"].as_str().unwrap();
+    assert_eq!(reason, "authorises AS64500, not AS64502");
+    // An AS that originated nothing: a note, exit status 1 when it is the only one.
+    let o = manrs(&["check", "AS64999", "--db", db.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("no route originated by AS64999"), "{}", stdout(&o));
+
+    // The human report explains the lost points.
+    let o = manrs(&["check", "AS64500", "--db", db.to_str().unwrap()]);
+    let text = stdout(&o);
+    assert!(text.contains("= max(0, (2 - 10 x 1) / 4)"), "{text}");
+    assert!(text.contains("198.51.100.0/24 origin AS64500"), "{text}");
+    assert!(text.contains("VRP 198.51.100.0/22 max /23 AS64500 (apnic)"), "{text}");
+
+    // The exact IRR policy, stored as a replacement of the same period.
+    let exact = f.manifest("exact.toml", &format!("[analysis]\nirr-policy = \"exact\"\n{SMALL}"));
+    let o = manrs(&["run", "--config", exact.to_str().unwrap(), "--db", db.to_str().unwrap()]);
+    assert!(o.status.success());
+    assert!(
+        stderr(&o).contains("already in"),
+        "without --replace the period is kept: {}",
+        stderr(&o)
+    );
+    assert_eq!(check_json(&db, "AS64500", &[])["metrics"]["M7IRR"]["covered"], 3);
+    let o = manrs(&[
+        "run",
+        "--config",
+        exact.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--replace",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(check_json(&db, "AS64500", &[])["metrics"]["M7IRR"]["covered"], 1);
+}
+
+#[test]
+fn bad_inputs_are_named_and_nothing_half_written_is_stored() {
+    let f = Fixture::new();
+    let db = f.db();
+    // A VRP file listed as MRT: the error names the file and the manifest line.
+    let wrong = f.manifest(
+        "wrong.toml",
+        "[[period]]\nmonth = \"2026-02\"\ninputs = [\n  { kind = \"mrt\", path = \"vrps.csv\" },\n]\n",
+    );
+    let o = manrs(&["run", "--config", wrong.to_str().unwrap(), "--db", db.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("vrps.csv") && err.contains("wrong.toml:4") && err.contains("\"mrt\""),
+        "{err}"
+    );
+
+    // A bad line: lenient runs count it, strict runs stop and store nothing.
+    std::fs::write(
+        f.dir.path().join("routes.csv"),
+        "prefix,asn\n192.0.2.0/24,64500\n192.0.2.0/33,64500\n",
+    )
+    .unwrap();
+    let config = f.manifest("sources.toml", SMALL);
+    let o = manrs(&[
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--strict",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("routes.csv: line 3: malformed"), "{}", stderr(&o));
+    let o = manrs(&["check", "AS64500", "--db", db.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("no period stored"), "{}", stderr(&o));
+    let o = manrs(&[
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary: Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    assert_eq!(summary["inputProblems"], 1);
+    assert_eq!(summary["snapshot"]["routes"], 1);
+}
+
+/// The VRPs of a file that cover a prefix, and whether each authorises
+/// the origin: RFC 6811 computed here independently of the engine.
+fn covering(vrp_file: &Path, prefix: Prefix, origin: Asn) -> Vec<(String, u8, u32, bool)> {
+    let mut out = Vec::new();
+    let reader = VrpReader::new(Input::open(vrp_file).unwrap(), Mode::Lenient);
+    for item in reader {
+        let Ok(Payload::Vrp(v)) = item else { continue };
+        if v.prefix.covers(&prefix) {
+            let ok = v.asn == origin && v.asn.0 != 0 && prefix.len() <= v.max_len;
+            out.push((v.prefix.to_string(), v.max_len, v.asn.0, ok));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn demo_builds_two_periods_and_explains_an_invalid_route() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let o = manrs(&["demo", "--db", db.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("2026-02:") && text.contains("2026-07:"), "{text}");
+    // The example names a network; check it and verify its first invalid
+    // route against the demo VRP file.
+    let line = text.lines().find(|l| l.starts_with("Explain a network:")).expect(&text);
+    let asn = line.split_whitespace().nth(5).unwrap().to_string();
+    let v = check_json(&db, &asn, &[]);
+    let route = &v["evidence"]["invalidRoutes"][0];
+    let prefix: Prefix = route["prefix"].as_str().unwrap().parse().unwrap();
+    let origin: Asn = asn.parse().unwrap();
+    let vrp_file =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo/vrps-2025-07-20-demo.json.gz");
+    let expected = covering(&vrp_file, prefix, origin);
+    assert!(
+        !expected.is_empty() && expected.iter().all(|c| !c.3),
+        "{prefix} {origin}: {expected:?}"
+    );
+    let mut got: Vec<(String, u8, u32, bool)> = route["vrps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["prefix"].as_str().unwrap().to_string(),
+                x["maxLength"].as_u64().unwrap() as u8,
+                x["asn"].as_u64().unwrap() as u32,
+                x["matched"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got, expected);
+    // A second run reuses the stored periods.
+    let o = manrs(&["demo", "--db", db.to_str().unwrap()]);
+    assert!(o.status.success());
+    assert!(stderr(&o).contains("reused"), "{}", stderr(&o));
+}

@@ -1,0 +1,435 @@
+//! Reading a period's inputs: each file is opened, its format detected by
+//! content and checked against its manifest kind, then streamed into the
+//! snapshot builder, the VRP or IRR index or the registry tables.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bgpkit_parser::models::{AsPathSegment, ElemType};
+use manrs_engine::{IrrIndex, Segment, SnapshotBuilder, VrpIndex};
+use manrs_input::Input;
+use manrs_irr::RpslReader;
+use manrs_manifest::{InputKind, InputSpec, Manifest, PeriodSpec};
+use manrs_mrt::{MrtItem, MrtReader};
+use manrs_rpki::{Payload, VrpReader};
+use manrs_sources::Format as SourceFormat;
+use manrs_sources::asnames::{AsNamesJsonReader, AsNamesTextReader};
+use manrs_sources::delegated::{DelegatedReader, ResourceType};
+use manrs_sources::ipasn::IpAsnReader;
+use manrs_sources::routes::RouteCsvReader;
+use manrs_types::{
+    Asn, Aspa, Country, DiagKind, Diagnostic, Diagnostics, Location, Mode, Month, Prefix,
+};
+
+use crate::detect::{self, Format, SNIFF_BYTES};
+use crate::{Observer, PipelineError};
+
+/// What was read from one file.
+#[derive(Clone, Debug)]
+pub struct SourceReport {
+    /// The manifest kind.
+    pub kind: InputKind,
+    /// The file.
+    pub path: String,
+    /// The detected format (`mrt`, `rpki-client-json`, `rpsl`...).
+    pub format: String,
+    /// Top-level records read (MRT records, JSON entries, objects, lines).
+    pub records: u64,
+    /// Items produced (MRT elements, VRPs, objects...).
+    pub elements: u64,
+    /// Items that fed the analysis (announcements, VRPs, route objects,
+    /// AS entries); 0 for kinds not used by the Action 4 metrics yet.
+    pub used: u64,
+    /// Everything skipped or wrong.
+    pub diagnostics: Diagnostics,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+/// The holder of an AS, from an AS-names list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Holder {
+    /// The name as the list gives it.
+    pub name: String,
+    /// The trailing country of the list entry.
+    pub country: Option<Country>,
+}
+
+/// The delegation of an AS, from RIR delegated statistics.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delegation {
+    /// The registry (`ripencc`, `arin`...).
+    pub registry: String,
+    /// The economy.
+    pub country: Option<Country>,
+    /// `allocated`, `assigned`, `available`, `reserved`.
+    pub status: String,
+}
+
+/// Everything read for one period, ready for analysis.
+#[derive(Debug)]
+pub struct Ingested {
+    /// The period.
+    pub month: Month,
+    /// The routing snapshot being built.
+    pub builder: SnapshotBuilder,
+    /// The VRPs.
+    pub vrps: VrpIndex,
+    /// The ASPA objects (for the route-leak work of Action 1).
+    pub aspas: Vec<Aspa>,
+    /// The IRR route objects; `None` when the period has no IRR input.
+    pub irr: Option<IrrIndex>,
+    /// IRR route/route6 objects that did not convert (bad prefix or origin).
+    pub irr_rejected: u64,
+    /// AS holders.
+    pub holders: HashMap<Asn, Holder>,
+    /// AS delegations.
+    pub delegations: HashMap<Asn, Delegation>,
+    /// One report per file read.
+    pub sources: Vec<SourceReport>,
+}
+
+/// Reads every input of `period`.
+pub fn ingest_period(
+    manifest: &Manifest,
+    period: &PeriodSpec,
+    mode: Mode,
+    observer: &dyn Observer,
+) -> Result<Ingested, PipelineError> {
+    let mut out = Ingested {
+        month: period.month,
+        builder: SnapshotBuilder::new(period.month, &manifest.analysis),
+        vrps: VrpIndex::new(),
+        aspas: Vec::new(),
+        irr: None,
+        irr_rejected: 0,
+        holders: HashMap::new(),
+        delegations: HashMap::new(),
+        sources: Vec::new(),
+    };
+    for spec in &period.inputs {
+        for path in &spec.paths {
+            let report = read_file(&mut out, spec, path, mode, observer, &manifest.path)?;
+            observer.file_finished(&report);
+            out.sources.push(report);
+        }
+    }
+    Ok(out)
+}
+
+fn strict(d: Diagnostic) -> PipelineError {
+    PipelineError::Strict(d)
+}
+
+/// Whether a detected format fits a manifest kind.
+fn fits(kind: InputKind, format: Format) -> bool {
+    use SourceFormat as S;
+    match kind {
+        InputKind::Mrt => format == Format::Mrt,
+        InputKind::Routes => matches!(format, Format::Source(S::IpAsn | S::RouteCsv)),
+        InputKind::Vrps => matches!(format, Format::Rpki(_)),
+        InputKind::Irr => format == Format::Rpsl,
+        InputKind::Delegated => format == Format::Source(S::RirDelegated),
+        InputKind::Iana => {
+            matches!(
+                format,
+                Format::Source(S::IanaIpv4Space | S::IanaIpv6Unicast | S::RirDelegated)
+            )
+        }
+        InputKind::PeeringDb => matches!(format, Format::PeeringDb(_)),
+        InputKind::AsRelationships => {
+            matches!(format, Format::Source(S::CaidaAsRel | S::CaidaAsRel2))
+        }
+        InputKind::AsOrg => {
+            matches!(format, Format::Source(S::CaidaAs2OrgJsonl | S::CaidaAs2OrgText))
+        }
+        InputKind::Spoofer => format == Format::Source(S::SpooferJson),
+        InputKind::AsNames => matches!(format, Format::Source(S::AsNamesJson | S::AsNamesText)),
+    }
+}
+
+fn read_file(
+    out: &mut Ingested,
+    spec: &InputSpec,
+    path: &Path,
+    mode: Mode,
+    observer: &dyn Observer,
+    manifest: &Path,
+) -> Result<SourceReport, PipelineError> {
+    let started = Instant::now();
+    let mut input =
+        Input::open(path).map_err(|source| PipelineError::Open { path: path.into(), source })?;
+    let head = input.peek(SNIFF_BYTES).or_else(|_| input.peek(0)).unwrap_or_default();
+    let format = detect::detect(&head).ok_or_else(|| PipelineError::Content {
+        path: path.into(),
+        message: if head.is_empty() {
+            "empty file".into()
+        } else {
+            format!("unknown format (listed as kind \"{}\")", spec.kind.as_str())
+        },
+    })?;
+    if !fits(spec.kind, format) {
+        return Err(PipelineError::Content {
+            path: path.into(),
+            message: format!(
+                "the content is {} but {}:{} lists it as kind \"{}\"",
+                detect::format_name(format),
+                manifest.display(),
+                spec.line,
+                spec.kind.as_str()
+            ),
+        });
+    }
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    observer.file_started(spec.kind, path, size, &input.status());
+    let mut report = SourceReport {
+        kind: spec.kind,
+        path: path.display().to_string(),
+        format: detect::format_name(format),
+        records: 0,
+        elements: 0,
+        used: 0,
+        diagnostics: Diagnostics::default(),
+        seconds: 0.0,
+    };
+    match spec.kind {
+        InputKind::Mrt => read_mrt(out, spec, path, input, mode, &mut report)?,
+        InputKind::Routes => read_routes(out, spec, path, input, format, mode, &mut report)?,
+        InputKind::Vrps => read_vrps(out, input, mode, &mut report)?,
+        InputKind::Irr => read_irr(out, spec, input, mode, &mut report)?,
+        InputKind::Delegated => read_delegated(out, input, mode, &mut report)?,
+        InputKind::AsNames => read_as_names(out, input, format, mode, &mut report)?,
+        // Read and checked, not used by the Action 4 metrics yet.
+        InputKind::Iana
+        | InputKind::PeeringDb
+        | InputKind::AsRelationships
+        | InputKind::AsOrg
+        | InputKind::Spoofer => {
+            let s = detect::inspect(format, input, mode).map_err(strict)?;
+            report.records = s.records;
+            report.elements = s.elements;
+            report.diagnostics = s.diagnostics;
+        }
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+fn read_mrt(
+    out: &mut Ingested,
+    spec: &InputSpec,
+    path: &Path,
+    input: Input,
+    mode: Mode,
+    report: &mut SourceReport,
+) -> Result<(), PipelineError> {
+    let collector = spec.collector_for(path);
+    let mut reader = MrtReader::new(input, mode);
+    let mut flat: Vec<Asn> = Vec::new();
+    let mut bounds: Vec<(bool, usize, usize)> = Vec::new();
+    for item in reader.by_ref() {
+        let MrtItem::Element(e) = item.map_err(strict)? else { continue };
+        let elem = &e.elem;
+        if elem.elem_type == ElemType::WITHDRAW {
+            continue;
+        }
+        flat.clear();
+        bounds.clear();
+        if let Some(path) = &elem.as_path {
+            for seg in &path.segments {
+                let (is_set, asns) = match seg {
+                    AsPathSegment::AsSequence(v) => (false, v),
+                    AsPathSegment::AsSet(v) => (true, v),
+                    // RFC 5065 confederation segments are local to the
+                    // confederation; they are not part of the origin test.
+                    _ => continue,
+                };
+                let start = flat.len();
+                flat.extend(asns.iter().map(|a| Asn(a.to_u32())));
+                bounds.push((is_set, start, flat.len()));
+            }
+        }
+        let segments: Vec<Segment<'_>> = bounds
+            .iter()
+            .map(|(is_set, s, e)| {
+                if *is_set { Segment::Set(&flat[*s..*e]) } else { Segment::Sequence(&flat[*s..*e]) }
+            })
+            .collect();
+        let peer = out.builder.peer(&collector, elem.peer_ip, Asn(elem.peer_asn.to_u32()));
+        let prefix = Prefix::new_truncating(elem.prefix.prefix);
+        // The record time: for RIB entries the dump time, for updates the
+        // time the collector received the announcement.
+        let time = Some(i64::from(e.time));
+        out.builder.observe_path(prefix, &segments, peer, time);
+        report.used += 1;
+    }
+    report.records = reader.records();
+    report.elements = reader.elements();
+    report.diagnostics = reader.diagnostics().clone();
+    Ok(())
+}
+
+fn read_routes(
+    out: &mut Ingested,
+    spec: &InputSpec,
+    path: &Path,
+    input: Input,
+    format: Format,
+    mode: Mode,
+    report: &mut SourceReport,
+) -> Result<(), PipelineError> {
+    let name = spec.collector_for(path);
+    let peer = out.builder.peer(&name, std::net::Ipv4Addr::UNSPECIFIED.into(), Asn(0));
+    let mut add = |prefix: Prefix, origin: Asn| {
+        out.builder.observe(prefix, manrs_engine::Origin::Single(origin), None, peer, None);
+        report.used += 1;
+    };
+    if format == Format::Source(SourceFormat::IpAsn) {
+        let mut r = IpAsnReader::new(input, mode);
+        for e in r.by_ref() {
+            let e = e.map_err(strict)?;
+            add(e.prefix, e.origin);
+        }
+        report.records = r.counts().ipv4 + r.counts().ipv6 + r.diagnostics().total();
+        report.diagnostics = r.diagnostics().clone();
+    } else {
+        let mut r = RouteCsvReader::new(input, mode);
+        for e in r.by_ref() {
+            let e = e.map_err(strict)?;
+            add(e.prefix, e.origin);
+        }
+        report.records = report.used + r.diagnostics().total();
+        report.diagnostics = r.diagnostics().clone();
+    }
+    report.elements = report.used;
+    Ok(())
+}
+
+fn read_vrps(
+    out: &mut Ingested,
+    input: Input,
+    mode: Mode,
+    report: &mut SourceReport,
+) -> Result<(), PipelineError> {
+    let mut reader = VrpReader::new(input, mode);
+    for item in reader.by_ref() {
+        match item.map_err(strict)? {
+            Payload::Vrp(v) => out.vrps.insert(&v),
+            Payload::Aspa(a) => out.aspas.push(a),
+        }
+        report.used += 1;
+    }
+    report.records = reader.records();
+    report.elements = report.used;
+    report.diagnostics = reader.diagnostics().clone();
+    Ok(())
+}
+
+fn read_irr(
+    out: &mut Ingested,
+    spec: &InputSpec,
+    input: Input,
+    mode: Mode,
+    report: &mut SourceReport,
+) -> Result<(), PipelineError> {
+    let file: Arc<str> = Arc::from(report.path.as_str());
+    let mut reader = RpslReader::new(input, mode).default_source(spec.source.clone());
+    let index = out.irr.get_or_insert_with(IrrIndex::new);
+    let mut diags = Diagnostics::default();
+    for item in reader.by_ref() {
+        let object = item.map_err(strict)?;
+        report.elements += 1;
+        match object.route() {
+            None => {}
+            Some(Ok(mut route)) => {
+                if let Some(source) = &spec.source {
+                    route.source = source.to_ascii_uppercase();
+                }
+                index.insert(&route, spec.trust);
+                report.used += 1;
+            }
+            Some(Err(e)) => {
+                out.irr_rejected += 1;
+                let d = Diagnostic::new(
+                    &file,
+                    Location::Line(object.line),
+                    DiagKind::Malformed,
+                    format!("{} {}: {e}", object.class, object.key),
+                );
+                if let Some(d) = diags.report(mode, d) {
+                    return Err(strict(d));
+                }
+            }
+        }
+    }
+    report.records = reader.objects();
+    let mut all = reader.diagnostics().clone();
+    all.merge(diags);
+    report.diagnostics = all;
+    Ok(())
+}
+
+fn read_delegated(
+    out: &mut Ingested,
+    input: Input,
+    mode: Mode,
+    report: &mut SourceReport,
+) -> Result<(), PipelineError> {
+    let mut reader = DelegatedReader::new(input, mode);
+    for item in reader.by_ref() {
+        let record = item.map_err(strict)?;
+        report.elements += 1;
+        if record.kind() != ResourceType::Asn {
+            continue;
+        }
+        for asn in record.asns() {
+            let d = Delegation {
+                registry: record.registry.to_string(),
+                country: record.country,
+                status: record.status.to_string(),
+            };
+            out.delegations.insert(asn, d);
+            report.used += 1;
+        }
+    }
+    report.records = reader.lines();
+    report.diagnostics = reader.diagnostics().clone();
+    Ok(())
+}
+
+fn read_as_names(
+    out: &mut Ingested,
+    input: Input,
+    format: Format,
+    mode: Mode,
+    report: &mut SourceReport,
+) -> Result<(), PipelineError> {
+    let mut add = |n: manrs_sources::asnames::AsName| {
+        let name = match n.handle {
+            Some(h) if !n.name.is_empty() => format!("{h} - {}", n.name),
+            Some(h) => h,
+            None => n.name,
+        };
+        out.holders.insert(n.asn, Holder { name, country: n.country });
+        report.used += 1;
+    };
+    if format == Format::Source(SourceFormat::AsNamesJson) {
+        let mut r = AsNamesJsonReader::new(input, mode);
+        for n in r.by_ref() {
+            add(n.map_err(strict)?);
+        }
+        report.records = r.entries();
+        report.diagnostics = r.diagnostics().clone();
+    } else {
+        let mut r = AsNamesTextReader::new(input, mode);
+        for n in r.by_ref() {
+            add(n.map_err(strict)?);
+        }
+        report.records = r.lines();
+        report.diagnostics = r.diagnostics().clone();
+    }
+    report.elements = report.used;
+    Ok(())
+}

@@ -1,0 +1,195 @@
+//! Analysing an ingested period and writing it to the store in one
+//! transaction: sources, routes with their evidence VRPs and IRR object,
+//! networks, metrics, and the statistics of what was read and left out.
+
+use std::collections::BTreeMap;
+
+use manrs_engine::{Analysis, Profile, RovCounts, Settings, SnapshotStats, analyse};
+use manrs_store::{
+    IrrEvidence, MetricRow, NetworkRow, PeriodInfo, PeriodMeta, RouteRow, SourceRow, Store, VrpRow,
+};
+use manrs_types::{DiagKind, Month};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::ingest::{Ingested, SourceReport};
+use crate::{Observer, PipelineError};
+
+/// How many diagnostics of each source are stored in full.
+const KEEP_DIAGNOSTICS: usize = 20;
+
+/// What a stored period holds, for the summary a command prints.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PeriodOutcome {
+    /// The period.
+    pub month: Month,
+    /// Snapshot statistics.
+    pub snapshot: SnapshotStats,
+    /// RFC 6811 totals over all routes.
+    pub rov: RovCounts,
+    /// Routes covered by an IRR object; `None` without IRR data.
+    pub irr_covered: Option<u64>,
+    /// VRPs loaded.
+    pub vrps: u64,
+    /// ASPA objects loaded.
+    pub aspas: u64,
+    /// IRR route objects loaded.
+    pub irr_objects: u64,
+    /// Networks (origin ASes) scored.
+    pub networks: u64,
+    /// Problems found in the inputs, over all files.
+    pub input_problems: u64,
+    /// Files read.
+    pub files: u64,
+}
+
+fn source_row(r: &SourceReport) -> SourceRow {
+    let by_kind: BTreeMap<&str, u64> =
+        r.diagnostics.counts().filter(|(_, n)| *n > 0).map(|(k, n)| (k.as_str(), n)).collect();
+    let first: Vec<String> =
+        r.diagnostics.kept().iter().take(KEEP_DIAGNOSTICS).map(|d| d.to_string()).collect();
+    SourceRow {
+        kind: r.kind.as_str().to_string(),
+        path: r.path.clone(),
+        format: r.format.clone(),
+        records: r.records,
+        elements: r.elements,
+        errors: r.diagnostics.total(),
+        truncated: r.diagnostics.truncated(),
+        diagnostics: json!({
+            "used": r.used,
+            "seconds": (r.seconds * 1000.0).round() / 1000.0,
+            "errorsByKind": by_kind,
+            "diagnostics": first,
+            "truncated": r.diagnostics.count(DiagKind::Truncated) > 0,
+        }),
+    }
+}
+
+/// Builds the snapshot, analyses it and stores the period. With `replace`
+/// an already stored period is swapped for the new one in the same
+/// transaction; without, an existing period is an error.
+#[allow(clippy::too_many_arguments)]
+pub fn store_period(
+    store: &mut Store,
+    ingested: Ingested,
+    settings: &Settings,
+    profile: &Profile,
+    manifest: Option<&str>,
+    created_at: i64,
+    replace: bool,
+    observer: &dyn Observer,
+) -> Result<(PeriodInfo, PeriodOutcome), PipelineError> {
+    let Ingested {
+        month,
+        builder,
+        vrps,
+        aspas,
+        irr,
+        irr_rejected: _,
+        holders,
+        delegations,
+        sources,
+    } = ingested;
+    observer.stage("building the snapshot");
+    let snapshot = builder.finish();
+    observer.stage("validating routes");
+    let analysis: Analysis = analyse(&snapshot, &vrps, irr.as_ref(), settings, profile);
+    let mut rov = RovCounts::default();
+    let mut irr_covered = 0;
+    for r in &analysis.routes {
+        rov.add(r.rov);
+        irr_covered += u64::from(r.irr.is_some());
+    }
+    let outcome = PeriodOutcome {
+        month,
+        snapshot: snapshot.stats.clone(),
+        rov,
+        irr_covered: analysis.irr_data.then_some(irr_covered),
+        vrps: vrps.len() as u64,
+        aspas: aspas.len() as u64,
+        irr_objects: irr.as_ref().map_or(0, |i| i.len() as u64),
+        networks: analysis.metrics.len() as u64,
+        input_problems: sources.iter().map(|s| s.diagnostics.total()).sum(),
+        files: sources.len() as u64,
+    };
+    observer.stage("writing the store");
+    let meta = PeriodMeta {
+        month,
+        created_at,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        manifest: manifest.map(str::to_string),
+        settings: serde_json::to_value(settings).unwrap_or(Value::Null),
+        profile: serde_json::to_value(profile).unwrap_or(Value::Null),
+        profile_version: profile.version.clone(),
+    };
+    let mut w = store.begin_period(&meta, replace)?;
+    for s in &sources {
+        w.add_source(&source_row(s))?;
+    }
+    for r in &analysis.routes {
+        let row = RouteRow {
+            prefix: r.route.prefix,
+            origin: r.route.origin,
+            as_set: r.route.as_set,
+            first_seen: r.route.first_seen,
+            last_seen: r.route.last_seen,
+            peers: r.route.peers,
+            collectors: r.route.collectors,
+            upstreams: r.route.upstreams.clone(),
+            rov: r.rov,
+            irr: r.irr.as_ref().map(|m| IrrEvidence {
+                source: m.source.clone(),
+                prefix: m.prefix,
+                exact: m.exact,
+            }),
+        };
+        let id = w.add_route(&row)?;
+        for c in &r.vrps {
+            w.add_route_vrp(
+                id,
+                &VrpRow {
+                    prefix: c.vrp.prefix,
+                    max_len: c.vrp.max_len,
+                    asn: c.vrp.asn,
+                    ta: c.vrp.ta.clone(),
+                    matched: c.matched,
+                },
+            )?;
+        }
+    }
+    for m in &analysis.metrics {
+        let holder = holders.get(&m.asn);
+        let delegation = delegations.get(&m.asn);
+        w.add_network(&NetworkRow {
+            asn: m.asn,
+            holder: holder.map(|h| h.name.clone()),
+            country: delegation
+                .and_then(|d| d.country)
+                .or_else(|| holder.and_then(|h| h.country))
+                .map(|c| c.to_string()),
+            rir: delegation.map(|d| d.registry.clone()),
+            status: delegation.map(|d| d.status.clone()),
+        })?;
+        w.add_metrics(&MetricRow {
+            asn: m.asn,
+            routes: m.counts.routes,
+            valid: m.counts.valid,
+            invalid: m.counts.invalid,
+            not_found: m.counts.not_found,
+            irr_covered: analysis.irr_data.then_some(m.counts.irr_covered),
+            rpki_value: m.rpki_value,
+            rpki_band: m.rpki_band,
+            irr_value: m.irr_value,
+            irr_band: m.irr_band,
+        })?;
+    }
+    let stats = serde_json::to_value(&outcome).unwrap_or(Value::Null);
+    w.commit(&stats)?;
+    let info = store.period(month)?.ok_or_else(|| PipelineError::Content {
+        path: store.path().to_path_buf(),
+        message: format!("period {month} missing right after its commit"),
+    })?;
+    Ok((info, outcome))
+}
