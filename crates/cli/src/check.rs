@@ -204,17 +204,15 @@ impl Report {
             m.invalid,
             m.not_found
         );
+        let raw = (m.valid as f64 - 10.0 * m.invalid as f64) / total;
         println!(
-            "      = max(0, ({} - 10 x {}) / {}); lost: {:.1} points for {} not-found routes (1/{} each), {:.1} for {} invalid routes (11/{} each)",
+            "      = max(0, ({} - 10 x {}) / {}) = max(0, {:.1}%); each not-found route costs {:.1} points, each invalid one {:.1}",
             m.valid,
             m.invalid,
             m.routes,
-            100.0 * m.not_found as f64 / total,
-            m.not_found,
-            m.routes,
-            100.0 * 11.0 * m.invalid as f64 / total,
-            m.invalid,
-            m.routes
+            raw * 100.0,
+            100.0 / total,
+            1100.0 / total
         );
         match (m.irr_value, m.irr_band, m.irr_covered) {
             (Some(v), Some(b), Some(c)) => println!(
@@ -339,12 +337,14 @@ fn route_line(r: &StoredRoute) -> String {
     let via =
         if upstreams.is_empty() { String::new() } else { format!(", via {}", upstreams.join(" ")) };
     format!(
-        "{} origin AS{}{}: {seen}, {} peers on {} collectors{via}",
+        "{} origin AS{}{}: {seen}, {} peer{} on {} collector{}{via}",
         x.prefix,
         x.origin.0,
         if x.as_set { " (in an AS_SET)" } else { "" },
         x.peers,
-        x.collectors
+        if x.peers == 1 { "" } else { "s" },
+        x.collectors,
+        if x.collectors == 1 { "" } else { "s" }
     )
 }
 

@@ -137,7 +137,7 @@ fn run_then_check_explains_every_point() {
     // The human report explains the lost points.
     let o = manrs(&["check", "AS64500", "--db", db.to_str().unwrap()]);
     let text = stdout(&o);
-    assert!(text.contains("= max(0, (2 - 10 x 1) / 4)"), "{text}");
+    assert!(text.contains("= max(0, (2 - 10 x 1) / 4) = max(0, -200.0%)"), "{text}");
     assert!(text.contains("198.51.100.0/24 origin AS64500"), "{text}");
     assert!(text.contains("VRP 198.51.100.0/22 max /23 AS64500 (apnic)"), "{text}");
 
