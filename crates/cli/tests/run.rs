@@ -274,3 +274,74 @@ fn demo_builds_two_periods_and_explains_an_invalid_route() {
     assert!(o.status.success());
     assert!(stderr(&o).contains("reused"), "{}", stderr(&o));
 }
+
+/// The full 2026-07-30 table (ipasn v4 + v6) against the 2025-07-20 VRPs
+/// and the RIPE-NONAUTH route objects, through manifest, snapshot, engine
+/// and store. The RPKI totals equal `scripts/rov_check.py`, the IRR totals
+/// `scripts/irr_check.py` (exact 12,110, covering 31,344): both independent
+/// implementations.
+#[test]
+fn full_table_through_the_pipeline() {
+    let Some(shared) = manrs_test_support::shared_data_dir() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let s = shared.display();
+    let config = dir.path().join("full.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[[period]]
+month = "2026-07"
+inputs = [
+  {{ kind = "routes", path = "{s}/routeviews-rv2-rib-2026-07-30/ipasn_20260730.dat.gz" }},
+  {{ kind = "routes", path = "{s}/routeviews-rv2-rib-2026-07-30/ipasn6_20260730.dat.gz" }},
+  {{ kind = "vrps", path = "{s}/rpki-client-vrps-2025-07-20/rpkiclient_summary_20250720T093135Z.json.bz2" }},
+  {{ kind = "irr", path = "{s}/irr-ripe-db-dump-2023-11/ripe-nonauth.db.route*.gz" }},
+  {{ kind = "as-names", path = "{s}/routeviews-rv2-rib-2026-07-30/asnames.json.gz" }},
+]
+"#
+        ),
+    )
+    .unwrap();
+    let db = dir.path().join("full.db");
+    let o = manrs(&[
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    assert_eq!(v["snapshot"]["routes"], 1_366_894);
+    assert_eq!(
+        (v["rov"]["valid"].as_u64(), v["rov"]["invalid"].as_u64(), v["rov"]["notFound"].as_u64()),
+        (Some(704_672), Some(59_010), Some(603_212))
+    );
+    assert_eq!(v["vrps"], 723_521);
+    assert_eq!(v["aspas"], 100);
+    assert_eq!(v["irrObjects"], 53_438);
+    assert_eq!(v["irrCovered"], 31_344);
+    assert_eq!(v["irrExact"], 12_110);
+    assert_eq!(v["inputProblems"], 0);
+    // One network end to end: its counts add up and its score follows them.
+    let c = check_json(&db, "AS13335", &[]);
+    let m = &c["metrics"]["M7RPKI"];
+    let (valid, invalid, total) = (
+        m["valid"].as_f64().unwrap(),
+        m["invalid"].as_f64().unwrap(),
+        m["total"].as_f64().unwrap(),
+    );
+    assert!(total > 100.0);
+    assert_eq!(
+        m["valid"].as_u64().unwrap()
+            + m["invalid"].as_u64().unwrap()
+            + m["notFound"].as_u64().unwrap(),
+        m["total"].as_u64().unwrap()
+    );
+    let expected = ((valid - 10.0 * invalid) / total).max(0.0);
+    assert!(
+        (c["scores"]["routingInformationRPKI"]["value"].as_f64().unwrap() - expected).abs() < 1e-12
+    );
+    assert_eq!(c["holder"], "CLOUDFLARENET - Cloudflare, Inc.");
+}

@@ -30,6 +30,9 @@ pub struct PeriodOutcome {
     pub rov: RovCounts,
     /// Routes covered by an IRR object; `None` without IRR data.
     pub irr_covered: Option<u64>,
+    /// Of those, covered by an object of their own prefix (the evidence
+    /// prefers the most trusted source, then the exact object).
+    pub irr_exact: Option<u64>,
     /// VRPs loaded.
     pub vrps: u64,
     /// ASPA objects loaded.
@@ -97,16 +100,18 @@ pub fn store_period(
     observer.stage("validating routes");
     let analysis: Analysis = analyse(&snapshot, &vrps, irr.as_ref(), settings, profile);
     let mut rov = RovCounts::default();
-    let mut irr_covered = 0;
+    let (mut irr_covered, mut irr_exact) = (0, 0);
     for r in &analysis.routes {
         rov.add(r.rov);
         irr_covered += u64::from(r.irr.is_some());
+        irr_exact += u64::from(r.irr.as_ref().is_some_and(|m| m.exact));
     }
     let outcome = PeriodOutcome {
         month,
         snapshot: snapshot.stats.clone(),
         rov,
         irr_covered: analysis.irr_data.then_some(irr_covered),
+        irr_exact: analysis.irr_data.then_some(irr_exact),
         vrps: vrps.len() as u64,
         aspas: aspas.len() as u64,
         irr_objects: irr.as_ref().map_or(0, |i| i.len() as u64),
