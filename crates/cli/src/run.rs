@@ -189,9 +189,12 @@ pub fn print_outcome(o: &PeriodOutcome, db: &Path) {
         o.vrps, o.rov.valid, o.rov.invalid, o.rov.not_found
     );
     match o.irr_covered {
-        Some(c) => {
-            println!("  IRR ({} route objects): {c} of {} routes covered", o.irr_objects, s.routes)
-        }
+        Some(c) => println!(
+            "  IRR ({} route objects): {c} of {} routes covered, {} by an object of their own prefix",
+            o.irr_objects,
+            s.routes,
+            o.irr_exact.unwrap_or(0)
+        ),
         None => println!("  IRR: no IRR data in this period (M7IRR not scored)"),
     }
     let left_out = s.as_set_skipped + s.empty_path + s.outside_period + s.below_min_peers;

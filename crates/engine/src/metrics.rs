@@ -126,7 +126,7 @@ pub struct Analysis {
 /// `irr` is `None` when the period has no IRR source: M7IRR is then "no
 /// data", not 0.
 pub fn analyse(
-    snapshot: &Snapshot,
+    snapshot: Snapshot,
     vrps: &VrpIndex,
     irr: Option<&IrrIndex>,
     settings: &Settings,
@@ -134,7 +134,7 @@ pub fn analyse(
 ) -> Analysis {
     let mut counts: BTreeMap<Asn, AsCounts> = BTreeMap::new();
     let mut routes = Vec::with_capacity(snapshot.routes.len());
-    for r in &snapshot.routes {
+    for r in snapshot.routes {
         // RFC 6811 §2: a route whose path ends in an AS_SET has origin NONE.
         let origin = (!r.as_set).then_some(r.origin);
         let (rov, mut evidence) = vrps.explain(&r.prefix, origin);
@@ -150,7 +150,7 @@ pub fn analyse(
             RovState::NotFound => c.not_found += 1,
         }
         c.irr_covered += u64::from(irr_match.is_some());
-        routes.push(AnalysedRoute { route: r.clone(), rov, vrps: evidence, irr: irr_match });
+        routes.push(AnalysedRoute { route: r, rov, vrps: evidence, irr: irr_match });
     }
     let irr_data = irr.is_some();
     let metrics = counts
@@ -217,7 +217,7 @@ mod tests {
             ],
             &Settings::default(),
         );
-        let a = analyse(&s, &vrps(), None, &Settings::default(), &Profile::default());
+        let a = analyse(s.clone(), &vrps(), None, &Settings::default(), &Profile::default());
         let m: BTreeMap<u32, &AsMetrics> = a.metrics.iter().map(|m| (m.asn.0, m)).collect();
         assert_eq!(m[&64500].counts.valid, 9);
         assert_eq!(m[&64500].counts.invalid, 1);
@@ -229,7 +229,7 @@ mod tests {
         assert_eq!(m[&64502].irr_value, None);
         // With a softer penalty the same counts give (9 - 1) / 10.
         let soft = Profile { rpki_invalid_penalty: 1.0, ..Profile::default() };
-        let a = analyse(&s, &vrps(), None, &Settings::default(), &soft);
+        let a = analyse(s.clone(), &vrps(), None, &Settings::default(), &soft);
         assert!((a.metrics[0].rpki_value - 0.8).abs() < 1e-12);
         assert_eq!(a.metrics[0].rpki_band, Band::Aspiring);
     }
@@ -240,7 +240,7 @@ mod tests {
             &[("10.10.0.0/24", 64500), ("10.1.0.0/24", 64501), ("11.0.0.0/8", 64503)],
             &Settings::default(),
         );
-        let a = analyse(&s, &vrps(), None, &Settings::default(), &Profile::default());
+        let a = analyse(s.clone(), &vrps(), None, &Settings::default(), &Profile::default());
         let by: BTreeMap<String, &AnalysedRoute> =
             a.routes.iter().map(|r| (r.route.prefix.to_string(), r)).collect();
         // Invalid: too specific for the /8 maxLength 16.
@@ -279,7 +279,7 @@ mod tests {
         irr.insert(&obj, 1);
         for (policy, covered) in [(IrrPolicy::Exact, 1), (IrrPolicy::Covering, 2)] {
             let settings = Settings { irr_policy: policy, ..Settings::default() };
-            let a = analyse(&s, &vrps(), Some(&irr), &settings, &Profile::default());
+            let a = analyse(s.clone(), &vrps(), Some(&irr), &settings, &Profile::default());
             assert_eq!(a.metrics[0].counts.irr_covered, covered, "{policy:?}");
             assert!((a.metrics[0].irr_value.unwrap() - covered as f64 / 3.0).abs() < 1e-12);
             // The other origin of the same prefix is unregistered: 0, not "no data".
@@ -296,7 +296,7 @@ mod tests {
         let peer = b.peer("test", "192.0.2.1".parse().unwrap(), Asn(64496));
         let set = [Asn(64500), Asn(64509)];
         b.observe(p("10.0.0.0/16"), Origin::Set(&set), None, peer, None);
-        let a = analyse(&b.finish(), &vrps(), None, &settings, &Profile::default());
+        let a = analyse(b.finish(), &vrps(), None, &settings, &Profile::default());
         assert_eq!(a.routes.len(), 2);
         assert!(a.routes.iter().all(|r| r.rov == RovState::Invalid && r.route.as_set));
     }

@@ -98,7 +98,8 @@ pub fn store_period(
     observer.stage("building the snapshot");
     let snapshot = builder.finish();
     observer.stage("validating routes");
-    let analysis: Analysis = analyse(&snapshot, &vrps, irr.as_ref(), settings, profile);
+    let snapshot_stats = snapshot.stats.clone();
+    let analysis: Analysis = analyse(snapshot, &vrps, irr.as_ref(), settings, profile);
     let mut rov = RovCounts::default();
     let (mut irr_covered, mut irr_exact) = (0, 0);
     for r in &analysis.routes {
@@ -108,7 +109,7 @@ pub fn store_period(
     }
     let outcome = PeriodOutcome {
         month,
-        snapshot: snapshot.stats.clone(),
+        snapshot: snapshot_stats,
         rov,
         irr_covered: analysis.irr_data.then_some(irr_covered),
         irr_exact: analysis.irr_data.then_some(irr_exact),
