@@ -273,7 +273,7 @@ fn ta(v: &VrpRow) -> String {
 
 /// Why a covering VRP does not authorise a route (RFC 6811 §2).
 fn reason(v: &VrpRow, r: &StoredRoute) -> String {
-    let route = &r.route;
+    let route = &r.row.route;
     if v.matched {
         return "authorises it".into();
     }
@@ -294,39 +294,11 @@ fn reason(v: &VrpRow, r: &StoredRoute) -> String {
 }
 
 fn fmt_time(t: Option<i64>) -> String {
-    match t {
-        None => "-".into(),
-        Some(t) => {
-            let days = t.div_euclid(86_400);
-            let secs = t.rem_euclid(86_400);
-            let (y, m, d) = civil_from_days(days);
-            format!(
-                "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-                secs / 3600,
-                secs % 3600 / 60,
-                secs % 60
-            )
-        }
-    }
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's
-/// algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    t.map_or_else(|| "-".into(), manrs_types::format_utc)
 }
 
 fn route_line(r: &StoredRoute) -> String {
-    let x = &r.route;
+    let x = &r.row.route;
     let upstreams: Vec<String> = x.upstreams.iter().map(|a| format!("AS{}", a.0)).collect();
     let seen = match (x.first_seen, x.last_seen) {
         (Some(_), Some(_)) => {
@@ -349,7 +321,7 @@ fn route_line(r: &StoredRoute) -> String {
 }
 
 fn route_json(r: &StoredRoute) -> Value {
-    let x = &r.route;
+    let x = &r.row.route;
     json!({
         "prefix": x.prefix,
         "origin": x.origin,
@@ -359,8 +331,8 @@ fn route_json(r: &StoredRoute) -> Value {
         "peers": x.peers,
         "collectors": x.collectors,
         "upstreams": x.upstreams,
-        "rpki": x.rov.as_str(),
-        "irr": x.irr.as_ref().map(|i| json!({"source": i.source, "prefix": i.prefix, "exact": i.exact})),
+        "rpki": r.row.rov.as_str(),
+        "irr": r.row.irr.as_ref().map(|i| json!({"source": i.source, "prefix": i.prefix, "exact": i.exact})),
     })
 }
 
@@ -373,17 +345,4 @@ fn vrp_json(v: &VrpRow, r: &StoredRoute) -> Value {
         "matched": v.matched,
         "reason": reason(v, r),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(fmt_time(Some(0)), "1970-01-01 00:00:00");
-        assert_eq!(fmt_time(Some(1_203_878_877)), "2008-02-24 18:47:57");
-        assert_eq!(fmt_time(Some(1_771_774_200)), "2026-02-22 15:30:00");
-        assert_eq!(fmt_time(Some(951_782_400)), "2000-02-29 00:00:00");
-    }
 }

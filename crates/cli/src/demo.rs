@@ -125,7 +125,7 @@ fn summary(store: &Store, db: &Path) -> Result<()> {
         latest.month(),
         worst.asn.0,
         worst.invalid,
-        route.route.prefix
+        route.row.route.prefix
     );
     for v in &vrps {
         println!(

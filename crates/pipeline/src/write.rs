@@ -134,22 +134,11 @@ pub fn store_period(
     for s in &sources {
         w.add_source(&source_row(s))?;
     }
-    for r in &analysis.routes {
+    for r in analysis.routes {
         let row = RouteRow {
-            prefix: r.route.prefix,
-            origin: r.route.origin,
-            as_set: r.route.as_set,
-            first_seen: r.route.first_seen,
-            last_seen: r.route.last_seen,
-            peers: r.route.peers,
-            collectors: r.route.collectors,
-            upstreams: r.route.upstreams.clone(),
+            route: r.route,
             rov: r.rov,
-            irr: r.irr.as_ref().map(|m| IrrEvidence {
-                source: m.source.clone(),
-                prefix: m.prefix,
-                exact: m.exact,
-            }),
+            irr: r.irr.map(|m| IrrEvidence { source: m.source, prefix: m.prefix, exact: m.exact }),
         };
         let id = w.add_route(&row)?;
         for c in &r.vrps {

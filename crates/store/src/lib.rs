@@ -18,7 +18,7 @@
 
 use std::path::{Path, PathBuf};
 
-use manrs_engine::{Band, RovState};
+use manrs_engine::{Band, RovState, SnapshotRoute};
 use manrs_types::{Asn, Month, Prefix};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use serde_json::Value;
@@ -229,22 +229,8 @@ pub struct IrrEvidence {
 /// A route of a period with its results.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RouteRow {
-    /// The prefix.
-    pub prefix: Prefix,
-    /// The origin AS.
-    pub origin: Asn,
-    /// Whether the origin is a member of a final AS_SET.
-    pub as_set: bool,
-    /// First seen (Unix seconds); `None` for undated lists.
-    pub first_seen: Option<i64>,
-    /// Last seen.
-    pub last_seen: Option<i64>,
-    /// Peers that saw it.
-    pub peers: u32,
-    /// Collectors that saw it.
-    pub collectors: u32,
-    /// Upstream ASes next to the origin.
-    pub upstreams: Vec<Asn>,
+    /// The route as the snapshot holds it.
+    pub route: SnapshotRoute,
     /// RFC 6811 state.
     pub rov: RovState,
     /// The covering IRR object, if any.
@@ -257,7 +243,7 @@ pub struct StoredRoute {
     /// Row id (for [`Store::route_vrps`]).
     pub id: i64,
     /// The route.
-    pub route: RouteRow,
+    pub row: RouteRow,
 }
 
 /// A VRP kept as evidence of a route's state.
@@ -359,6 +345,58 @@ fn addr_key(p: &Prefix) -> (i64, [u8; 16]) {
         }
         std::net::IpAddr::V6(a) => (6, a.octets()),
     }
+}
+
+/// A column value that does not parse (a damaged database).
+fn bad_column(i: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+}
+
+fn parse_col<T: std::str::FromStr>(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<T>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    r.get::<_, String>(i)?.parse().map_err(|e| bad_column(i, e))
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("unknown value {0:?}")]
+struct UnknownValue(String);
+
+/// One `routes` row of the `SELECT` in [`Store::routes`].
+fn read_route(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRoute> {
+    let upstreams: String = r.get(8)?;
+    let upstreams = upstreams
+        .split_whitespace()
+        .map(|a| a.parse().map(Asn).map_err(|e| bad_column(8, e)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rov: String = r.get(9)?;
+    let rov = parse_rov(&rov).ok_or_else(|| bad_column(9, UnknownValue(rov)))?;
+    let irr = match r.get::<_, Option<String>>(10)? {
+        Some(source) => Some(IrrEvidence {
+            source,
+            prefix: parse_col(r, 11)?,
+            exact: r.get::<_, Option<bool>>(12)?.unwrap_or(false),
+        }),
+        None => None,
+    };
+    Ok(StoredRoute {
+        id: r.get(0)?,
+        row: RouteRow {
+            route: SnapshotRoute {
+                prefix: parse_col(r, 1)?,
+                origin: Asn(r.get(2)?),
+                as_set: r.get(3)?,
+                first_seen: r.get(4)?,
+                last_seen: r.get(5)?,
+                peers: r.get(6)?,
+                collectors: r.get(7)?,
+                upstreams,
+            },
+            rov,
+            irr,
+        },
+    })
 }
 
 impl Store {
@@ -600,52 +638,34 @@ impl Store {
         let sql = "SELECT asn, routes, valid, invalid, not_found, irr_covered, rpki_value, rpki_band, irr_value, irr_band
                    FROM metrics WHERE period_id = ?1 AND (?2 IS NULL OR asn = ?2) ORDER BY asn";
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
-        type Raw = (u32, i64, i64, i64, i64, Option<i64>, f64, String, Option<f64>, Option<String>);
+        let band = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<Option<Band>> {
+            match r.get::<_, Option<String>>(i)? {
+                None => Ok(None),
+                Some(b) => Band::parse(&b).map(Some).ok_or_else(|| bad_column(i, UnknownValue(b))),
+            }
+        };
+        let count = |r: &rusqlite::Row<'_>, i: usize| r.get::<_, i64>(i).map(|n| n as u64);
         let rows = stmt
             .query_map(params![id, asn.map(|a| a.0)], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                    r.get(8)?,
-                    r.get(9)?,
-                ))
+                Ok(MetricRow {
+                    asn: Asn(r.get(0)?),
+                    routes: count(r, 1)?,
+                    valid: count(r, 2)?,
+                    invalid: count(r, 3)?,
+                    not_found: count(r, 4)?,
+                    irr_covered: r.get::<_, Option<i64>>(5)?.map(|c| c as u64),
+                    rpki_value: r.get(6)?,
+                    rpki_band: band(r, 7)?.ok_or(rusqlite::Error::InvalidColumnType(
+                        7,
+                        "rpki_band".into(),
+                        rusqlite::types::Type::Null,
+                    ))?,
+                    irr_value: r.get(8)?,
+                    irr_band: band(r, 9)?,
+                })
             })
             .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (
-                asn,
-                routes,
-                valid,
-                invalid,
-                not_found,
-                irr_covered,
-                rpki_value,
-                rpki_band,
-                irr_value,
-                irr_band,
-            ): Raw = row.map_err(|e| self.err(e))?;
-            let band = |s: &str| Band::parse(s).ok_or_else(|| self.corrupt("metrics.band", s));
-            out.push(MetricRow {
-                asn: Asn(asn),
-                routes: routes as u64,
-                valid: valid as u64,
-                invalid: invalid as u64,
-                not_found: not_found as u64,
-                irr_covered: irr_covered.map(|c| c as u64),
-                rpki_value,
-                rpki_band: band(&rpki_band)?,
-                irr_value,
-                irr_band: irr_band.as_deref().map(band).transpose()?,
-            });
-        }
-        Ok(out)
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
     /// A network's metrics.
@@ -688,92 +708,9 @@ impl Store {
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
         let limit = q.limit.map_or(-1, |l| l as i64);
-        type Raw = (
-            i64,
-            String,
-            u32,
-            bool,
-            Option<i64>,
-            Option<i64>,
-            u32,
-            u32,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<bool>,
-        );
-        let rows = stmt
-            .query_map(
-                params![id, q.origin.map(|a| a.0), q.rov.map(rov_str), limit, q.offset as i64],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                        r.get(9)?,
-                        r.get(10)?,
-                        r.get(11)?,
-                        r.get(12)?,
-                    ))
-                },
-            )
-            .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (
-                id,
-                prefix,
-                origin,
-                as_set,
-                first_seen,
-                last_seen,
-                peers,
-                collectors,
-                upstreams,
-                rov,
-                irr_source,
-                irr_prefix,
-                irr_exact,
-            ): Raw = row.map_err(|e| self.err(e))?;
-            let prefix: Prefix =
-                prefix.parse().map_err(|_| self.corrupt("routes.prefix", prefix.clone()))?;
-            let upstreams = upstreams
-                .split_whitespace()
-                .map(|a| a.parse().map(Asn).map_err(|_| self.corrupt("routes.upstreams", a)))
-                .collect::<Result<Vec<_>, _>>()?;
-            let rov = parse_rov(&rov).ok_or_else(|| self.corrupt("routes.rov", rov.clone()))?;
-            let irr = match (irr_source, irr_prefix) {
-                (Some(source), Some(p)) => Some(IrrEvidence {
-                    source,
-                    prefix: p.parse().map_err(|_| self.corrupt("routes.irr_prefix", p.clone()))?,
-                    exact: irr_exact.unwrap_or(false),
-                }),
-                _ => None,
-            };
-            out.push(StoredRoute {
-                id,
-                route: RouteRow {
-                    prefix,
-                    origin: Asn(origin),
-                    as_set,
-                    first_seen,
-                    last_seen,
-                    peers,
-                    collectors,
-                    upstreams,
-                    rov,
-                    irr,
-                },
-            });
-        }
-        Ok(out)
+        let params = params![id, q.origin.map(|a| a.0), q.rov.map(rov_str), limit, q.offset as i64];
+        let rows = stmt.query_map(params, read_route).map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
     /// How many routes match (limit and offset ignored).
@@ -871,8 +808,8 @@ impl PeriodWriter<'_> {
 
     /// Adds a route; returns its id.
     pub fn add_route(&mut self, r: &RouteRow) -> Result<i64, StoreError> {
-        let (family, addr) = addr_key(&r.prefix);
-        let upstreams: Vec<String> = r.upstreams.iter().map(|a| a.0.to_string()).collect();
+        let (family, addr) = addr_key(&r.route.prefix);
+        let upstreams: Vec<String> = r.route.upstreams.iter().map(|a| a.0.to_string()).collect();
         let result = self
             .tx
             .prepare_cached(
@@ -883,16 +820,16 @@ impl PeriodWriter<'_> {
             .and_then(|mut st| {
                 st.execute(params![
                     self.period_id,
-                    r.prefix.to_string(),
+                    r.route.prefix.to_string(),
                     family,
                     &addr[..],
-                    r.prefix.len(),
-                    r.origin.0,
-                    r.as_set,
-                    r.first_seen,
-                    r.last_seen,
-                    r.peers,
-                    r.collectors,
+                    r.route.prefix.len(),
+                    r.route.origin.0,
+                    r.route.as_set,
+                    r.route.first_seen,
+                    r.route.last_seen,
+                    r.route.peers,
+                    r.route.collectors,
                     upstreams.join(" "),
                     rov_str(r.rov),
                     r.irr.as_ref().map(|i| i.source.as_str()),

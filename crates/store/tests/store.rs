@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use manrs_engine::{Band, RovState};
+use manrs_engine::{Band, RovState, SnapshotRoute};
 use manrs_store::{
     IrrEvidence, MetricRow, NetworkRow, PeriodMeta, RouteQuery, RouteRow, SourceRow, Store,
     StoreError, VrpRow,
@@ -28,14 +28,16 @@ fn meta(m: &str) -> PeriodMeta {
 
 fn route(prefix: &str, origin: u32, rov: RovState) -> RouteRow {
     RouteRow {
-        prefix: prefix.parse().unwrap(),
-        origin: Asn(origin),
-        as_set: false,
-        first_seen: Some(1_785_420_000),
-        last_seen: Some(1_785_420_900),
-        peers: 3,
-        collectors: 1,
-        upstreams: vec![Asn(3356), Asn(174)],
+        route: SnapshotRoute {
+            prefix: prefix.parse().unwrap(),
+            origin: Asn(origin),
+            as_set: false,
+            first_seen: Some(1_785_420_000),
+            last_seen: Some(1_785_420_900),
+            peers: 3,
+            collectors: 1,
+            upstreams: vec![Asn(3356), Asn(174)],
+        },
         rov,
         irr: None,
     }
@@ -88,8 +90,12 @@ fn every_row_round_trips() {
         exact: false,
     });
     let mut undated = route("2001:db8::/32", 64501, RovState::NotFound);
-    (undated.first_seen, undated.last_seen, undated.upstreams, undated.as_set) =
-        (None, None, vec![], true);
+    (
+        undated.route.first_seen,
+        undated.route.last_seen,
+        undated.route.upstreams,
+        undated.route.as_set,
+    ) = (None, None, vec![], true);
     let vrps = [
         VrpRow {
             prefix: "198.51.100.0/22".parse().unwrap(),
@@ -146,7 +152,7 @@ fn every_row_round_trips() {
     assert_eq!(store.network(july, Asn(64500)).unwrap(), Some(network));
     assert_eq!(store.metrics(july, Asn(64500)).unwrap(), Some(m));
     let all = store.routes(july, &RouteQuery::default()).unwrap();
-    assert_eq!(all.iter().map(|r| r.route.clone()).collect::<Vec<_>>(), vec![invalid, undated]);
+    assert_eq!(all.iter().map(|r| r.row.clone()).collect::<Vec<_>>(), vec![invalid, undated]);
     assert_eq!(store.route_vrps(all[0].id).unwrap(), vrps.to_vec());
     assert!(store.route_vrps(all[1].id).unwrap().is_empty());
     assert_eq!(store.network(month("2026-06"), Asn(64500)).unwrap(), None);
@@ -177,7 +183,7 @@ fn queries_filter_and_order_by_address() {
             .routes(feb, &q)
             .unwrap()
             .iter()
-            .map(|r| format!("{} {}", r.route.prefix, r.route.origin.0))
+            .map(|r| format!("{} {}", r.row.route.prefix, r.row.route.origin.0))
             .collect()
     };
     assert_eq!(
@@ -245,7 +251,7 @@ fn periods_are_atomic_and_replaced_in_one_transaction() {
         2,
         "new period after commit"
     );
-    assert_eq!(reader.routes(feb, &RouteQuery::default()).unwrap()[0].route.origin, Asn(64501));
+    assert_eq!(reader.routes(feb, &RouteQuery::default()).unwrap()[0].row.route.origin, Asn(64501));
     assert_eq!(reader.periods().unwrap().len(), 2);
 }
 

@@ -20,7 +20,7 @@ pub mod summary;
 pub use asn::{Asn, AsnParseError};
 pub use country::{Country, CountryParseError};
 pub use diag::{DiagKind, Diagnostic, Diagnostics, Location, Mode};
-pub use period::{Month, MonthParseError};
+pub use period::{Month, MonthParseError, format_utc};
 pub use prefix::{Prefix, PrefixParseError};
 pub use route::{Aspa, RouteObject, Vrp};
 pub use summary::Summary;

@@ -73,6 +73,13 @@ impl Month {
     }
 }
 
+/// A Unix timestamp as `YYYY-MM-DD HH:MM:SS` (UTC).
+pub fn format_utc(ts: i64) -> String {
+    let (y, m, d) = civil_from_days(ts.div_euclid(86_400));
+    let secs = ts.rem_euclid(86_400);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
 /// Days since 1970-01-01 of a civil date (proleptic Gregorian).
 fn days_from_civil(y: i32, m: u8, d: u8) -> i64 {
     let y = i64::from(y) - i64::from(m <= 2);
@@ -154,6 +161,14 @@ mod tests {
         for s in ["2008-13", "2008-2", "08-02", "2008", "abcd-ef", "1969-12"] {
             assert!(s.parse::<Month>().is_err(), "{s}");
         }
+    }
+
+    #[test]
+    fn utc_formatting() {
+        assert_eq!(format_utc(0), "1970-01-01 00:00:00");
+        assert_eq!(format_utc(1_203_878_877), "2008-02-24 18:47:57");
+        assert_eq!(format_utc(951_782_400), "2000-02-29 00:00:00");
+        assert_eq!(format_utc(-1), "1969-12-31 23:59:59");
     }
 
     #[test]
