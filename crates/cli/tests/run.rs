@@ -29,6 +29,15 @@ fn check_json(db: &Path, asn: &str, extra: &[&str]) -> Value {
     serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap()
 }
 
+/// `manrs run --json`: the summary of the first period.
+fn run_json(config: &Path, db: &Path) -> Value {
+    let args =
+        ["run", "--config", config.to_str().unwrap(), "--db", db.to_str().unwrap(), "--json"];
+    let o = manrs(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap()
+}
+
 /// A small world built by hand: every RFC 6811 outcome, both IRR policies'
 /// differences, a prefix-origin list and an RPSL dump.
 struct Fixture {
@@ -200,16 +209,7 @@ fn bad_inputs_are_named_and_nothing_half_written_is_stored() {
     let o = manrs(&["check", "AS64500", "--db", db.to_str().unwrap()]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("no period stored"), "{}", stderr(&o));
-    let o = manrs(&[
-        "run",
-        "--config",
-        config.to_str().unwrap(),
-        "--db",
-        db.to_str().unwrap(),
-        "--json",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let summary: Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    let summary = run_json(&config, &db);
     assert_eq!(summary["inputProblems"], 1);
     assert_eq!(summary["snapshot"]["routes"], 1);
 }
@@ -303,16 +303,7 @@ inputs = [
     )
     .unwrap();
     let db = dir.path().join("full.db");
-    let o = manrs(&[
-        "run",
-        "--config",
-        config.to_str().unwrap(),
-        "--db",
-        db.to_str().unwrap(),
-        "--json",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let v: Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    let v = run_json(&config, &db);
     assert_eq!(v["snapshot"]["routes"], 1_366_894);
     assert_eq!(
         (v["rov"]["valid"].as_u64(), v["rov"]["invalid"].as_u64(), v["rov"]["notFound"].as_u64()),
