@@ -107,7 +107,9 @@ pub struct Incident {
 /// entirely outside the month are dropped.
 pub fn consolidate(events: &[Event], month: Month, weighting: &Weighting) -> Vec<Incident> {
     let (p_start, p_end) = (month.start(), month.end());
-    let mut groups: BTreeMap<(Asn, &'static str, u64), Vec<(i64, i64, usize)>> = BTreeMap::new();
+    // (AS, metric, weight bits) -> (start, end, evidence) spans.
+    type Spans = Vec<(i64, i64, usize)>;
+    let mut groups: BTreeMap<(Asn, &'static str, u64), Spans> = BTreeMap::new();
     for e in events {
         let start = e.start.max(p_start);
         let end = e.end.unwrap_or(p_end).min(p_end);

@@ -5,12 +5,14 @@
 //! * [`irr`]: IRR route-object coverage (manrs-spec §7.2);
 //! * [`metrics`]: the Action 4 metrics M7RPKI and M7IRR with evidence
 //!   (manrs-spec §2.4);
+//! * [`bogons`]: the bogon reference of Action 1 (full and administrative);
 //! * [`incidents`]: incident consolidation, duration weighting and the
 //!   penalty-to-score mapping (manrs-spec §2.3, §2.5);
 //! * [`settings`]: the analysis choices and the scoring profile.
 //!
 //! Incidents (Action 1) and the other key figures grow here.
 
+pub mod bogons;
 pub mod incidents;
 pub mod irr;
 pub mod metrics;
@@ -18,6 +20,7 @@ pub mod rov;
 pub mod settings;
 pub mod snapshot;
 
+pub use bogons::{BogonClass, BogonMatch, BogonRef};
 pub use incidents::{Event, Incident, Weighting, consolidate, penalty_score, raw_metrics};
 pub use irr::{IrrIndex, IrrMatch};
 pub use metrics::{AnalysedRoute, Analysis, AsCounts, AsMetrics, analyse};
