@@ -6,6 +6,8 @@
 //! * [`metrics`]: the Action 4 metrics M7RPKI and M7IRR with evidence
 //!   (manrs-spec §2.4);
 //! * [`bogons`]: the bogon reference of Action 1 (full and administrative);
+//! * [`hijacks`]: MOAS / sub-MOAS misorigination detection with pruning
+//!   (Action 1, M2/M2C);
 //! * [`incidents`]: incident consolidation, duration weighting and the
 //!   penalty-to-score mapping (manrs-spec §2.3, §2.5);
 //! * [`settings`]: the analysis choices and the scoring profile.
@@ -13,6 +15,7 @@
 //! Incidents (Action 1) and the other key figures grow here.
 
 pub mod bogons;
+pub mod hijacks;
 pub mod incidents;
 pub mod irr;
 pub mod metrics;
