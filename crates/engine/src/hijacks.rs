@@ -21,12 +21,17 @@
 //!    concluded (counted as unresolved): no evidence, no blame.
 //! 4. A suspect is pruned, with the reason kept, when it is RPKI-valid or
 //!    IRR-registered for the prefix, belongs to the organisation of a
-//!    legitimate origin (AS-to-org), or is a customer or provider of one
-//!    (AS relationships).
+//!    legitimate origin (AS-to-org), is a customer or provider of one (AS
+//!    relationships), was propagated by one (the legitimate origin is on
+//!    its path), or was seen by fewer than `min_peers` peers.
 //! 5. What remains is a hijack: an M2 event for the suspect over each of
 //!    its announcement intervals (until the last peer withdrew it), and an
 //!    M2C event for each AS seen next to it on the paths (the AS that
 //!    accepted it from its customer and propagated it, manrs-spec §2.4).
+//!
+//! Confidence: 0.4, +0.1 per point of evidence gap (at most 3), +0.1 for
+//! a sub-MOAS, +0.2 when at least 10 peers saw it, −0.2 when it lasted
+//! under 5 minutes; clamped to 0..=1.
 //!
 //! Scores and the confidence formula are INFERRED choices (GRIP's own
 //! inferences are not published in a reusable form); every finding keeps
@@ -229,6 +234,9 @@ pub struct Context<'a> {
     /// IPv4/IPv6 blocks to the RIR that holds them (IANA registries), most
     /// specific first when looked up.
     pub prefix_registry: Vec<(Prefix, String)>,
+    /// A suspect seen by fewer peers is pruned as low visibility (0 or 1:
+    /// never).
+    pub min_peers: u32,
 }
 
 impl Context<'_> {
@@ -285,6 +293,11 @@ pub enum Pruned {
     SameOrganisation,
     /// Customer or provider of a legitimate origin.
     CustomerOrProvider,
+    /// A legitimate origin itself propagated the suspect's route (it is on
+    /// the observed path): it accepted the route, so the two are related.
+    LegitimateOnPath,
+    /// Seen by fewer peers than [`Context::min_peers`].
+    LowVisibility,
 }
 
 /// A suspected misorigination.
@@ -411,16 +424,23 @@ pub fn detect(spans: &[OriginSpan], ctx: &Context<'_>) -> Detection {
                 )
             }) {
                 Some(Pruned::CustomerOrProvider)
+            } else if legitimate
+                .iter()
+                .any(|(_, l)| s.upstreams.contains(l) || s.first.path.contains(l))
+            {
+                Some(Pruned::LegitimateOnPath)
+            } else if (s.peers.len() as u32) < ctx.min_peers {
+                Some(Pruned::LowVisibility)
             } else {
                 None
             };
             let seconds: i64 = s.intervals.iter().map(|(a, b)| b.map_or(3600, |b| b - a)).sum();
-            let mut confidence = 0.5 + 0.1 * f64::from((top - score).min(3));
+            let mut confidence = 0.4 + 0.1 * f64::from((top - score).min(3));
             if kind == "submoas" {
-                confidence += 0.2;
+                confidence += 0.1;
             }
             if s.peers.len() >= 10 {
-                confidence += 0.1;
+                confidence += 0.2;
                 tags.push("widely-seen".into());
             }
             if seconds < 300 {

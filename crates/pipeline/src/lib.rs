@@ -15,6 +15,7 @@
 
 pub mod bogons;
 pub mod detect;
+pub mod hijacks;
 mod ingest;
 mod write;
 
