@@ -239,6 +239,18 @@ pub struct Context<'a> {
     pub min_peers: u32,
 }
 
+impl std::fmt::Debug for Context<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("orgs", &self.orgs.len())
+            .field("relationships", &self.relationships.len())
+            .field("asn_registry", &self.asn_registry.len())
+            .field("prefix_registry", &self.prefix_registry.len())
+            .field("min_peers", &self.min_peers)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Context<'_> {
     fn registry_of(&self, p: &Prefix) -> Option<&str> {
         self.prefix_registry

@@ -48,6 +48,17 @@ pub struct Settings {
     pub as_set_origins: AsSetPolicy,
     /// IRR coverage rule.
     pub irr_policy: IrrPolicy,
+    /// A hijack suspect seen by fewer peers is pruned as low visibility
+    /// (INFERRED; default 3).
+    pub hijack_min_peers: u32,
+    /// Whether administrative bogons (RIR-held, undelegated space) count as
+    /// incidents (manrs-spec §2.4: only full bogons since 2024; default
+    /// false). They are reported either way.
+    pub administrative_bogons: bool,
+    /// The shortest duration of a bogon event, in seconds: a route seen in
+    /// a single RIB dump counts for this long (the prototype's bogon data
+    /// was daily, manrs-spec §2.3; default 86,400).
+    pub bogon_min_duration: i64,
 }
 
 impl Default for Settings {
@@ -56,6 +67,9 @@ impl Default for Settings {
             min_peers: 1,
             as_set_origins: AsSetPolicy::Skip,
             irr_policy: IrrPolicy::Covering,
+            hijack_min_peers: 3,
+            administrative_bogons: false,
+            bogon_min_duration: 86_400,
         }
     }
 }

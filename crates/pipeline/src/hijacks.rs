@@ -1,94 +1,36 @@
-//! Feeding the hijack detector (manrs-spec §2.4 M2/M2C): MRT announcements
-//! and withdrawals into a [`Timeline`], and the detector's context from the
-//! CAIDA AS-to-organisation and AS-relationship files and the IANA
-//! registries (which RIR holds which address space).
+//! The hijack detector's context (manrs-spec §2.4 M2/M2C) from the CAIDA
+//! AS-to-organisation and AS-relationship files and the IANA registries
+//! (which RIR holds which address space). The announcement timeline is fed
+//! while the MRT inputs are read (see `ingest`).
 
-use std::path::Path;
-
-use bgpkit_parser::models::{AsPathSegment, ElemType};
-use manrs_engine::SnapshotBuilder;
-use manrs_engine::hijacks::{Context, Relationship, Timeline};
-use manrs_input::Input;
-use manrs_mrt::{MrtItem, MrtReader};
+use manrs_engine::hijacks::{Context, Relationship};
 use manrs_sources::caida::{As2OrgEntry, As2OrgReader, AsRelReader, Relationship as CaidaRel};
-use manrs_sources::iana::{IanaReader, IanaStatus};
-use manrs_types::{Asn, Mode, Prefix};
+use manrs_sources::iana::{IanaEntry, IanaStatus};
 
 use crate::PipelineError;
 
-fn open(path: &Path) -> Result<Input, PipelineError> {
-    Input::open(path).map_err(|source| PipelineError::Open { path: path.into(), source })
-}
-
-/// Streams an MRT file into `timeline`: announcements (origin = last AS of
-/// a path ending in an AS_SEQUENCE) and withdrawals, per peer. Peers are
-/// numbered by `peers` (a snapshot builder's peer table, so ids agree).
-pub fn feed_mrt(
-    path: &Path,
-    collector: &str,
-    timeline: &mut Timeline,
-    peers: &mut SnapshotBuilder,
-    mode: Mode,
-) -> Result<u64, PipelineError> {
-    let mut reader = MrtReader::new(open(path)?, mode);
-    let mut flat: Vec<Asn> = Vec::new();
-    let mut n = 0;
-    for item in reader.by_ref() {
-        let MrtItem::Element(e) = item.map_err(PipelineError::Strict)? else { continue };
-        let elem = &e.elem;
-        let peer = peers.peer(collector, elem.peer_ip, Asn(elem.peer_asn.to_u32()));
-        let prefix = Prefix::new_truncating(elem.prefix.prefix);
-        let time = i64::from(e.time);
-        if elem.elem_type == ElemType::WITHDRAW {
-            timeline.withdraw(peer, prefix, time);
-            n += 1;
-            continue;
-        }
-        flat.clear();
-        let mut ends_in_sequence = false;
-        if let Some(p) = &elem.as_path {
-            for seg in &p.segments {
-                match seg {
-                    AsPathSegment::AsSequence(v) => {
-                        flat.extend(v.iter().map(|a| Asn(a.to_u32())));
-                        ends_in_sequence = !v.is_empty();
-                    }
-                    AsPathSegment::AsSet(_) => ends_in_sequence = false,
-                    _ => {}
-                }
-            }
-        }
-        // A RIB entry is part of the baseline; an UPDATE is news.
-        let baseline = e.record_type.name().starts_with("TABLE_DUMP");
-        if ends_in_sequence {
-            timeline.announce(peer, prefix, &flat, time, baseline);
-        } else {
-            // No single origin: it replaces what the peer had.
-            timeline.withdraw(peer, prefix, time);
-        }
-        n += 1;
-    }
-    Ok(n)
-}
-
 /// Adds CAIDA AS-to-organisation data: organisation ids and the registry
-/// of each AS.
-pub fn add_as2org(ctx: &mut Context<'_>, path: &Path, mode: Mode) -> Result<(), PipelineError> {
-    for entry in As2OrgReader::new(open(path)?, mode) {
+/// of each AS. Returns the AS entries read.
+pub fn add_as2org(ctx: &mut Context<'_>, reader: &mut As2OrgReader) -> Result<u64, PipelineError> {
+    let mut n = 0;
+    for entry in reader.by_ref() {
         if let As2OrgEntry::Asn(a) = entry.map_err(PipelineError::Strict)? {
+            n += 1;
             if let Some(source) = &a.source {
                 ctx.asn_registry.insert(a.asn, source.to_ascii_uppercase());
             }
             ctx.orgs.insert(a.asn, a.org_id);
         }
     }
-    Ok(())
+    Ok(n)
 }
 
-/// Adds CAIDA AS relationships (both orders).
-pub fn add_as_rel(ctx: &mut Context<'_>, path: &Path, mode: Mode) -> Result<(), PipelineError> {
-    for rel in AsRelReader::new(open(path)?, mode) {
+/// Adds CAIDA AS relationships (both orders). Returns the links read.
+pub fn add_as_rel(ctx: &mut Context<'_>, reader: &mut AsRelReader) -> Result<u64, PipelineError> {
+    let mut n = 0;
+    for rel in reader.by_ref() {
         let rel = rel.map_err(PipelineError::Strict)?;
+        n += 1;
         let (ab, ba) = match rel.rel {
             CaidaRel::ProviderToCustomer => (Relationship::ProviderOf, Relationship::CustomerOf),
             CaidaRel::PeerToPeer => (Relationship::Peer, Relationship::Peer),
@@ -96,14 +38,14 @@ pub fn add_as_rel(ctx: &mut Context<'_>, path: &Path, mode: Mode) -> Result<(), 
         ctx.relationships.insert((rel.a, rel.b), ab);
         ctx.relationships.insert((rel.b, rel.a), ba);
     }
-    Ok(())
+    Ok(n)
 }
 
-/// Adds the RIR of each block of an IANA registry (`APNIC`, `Administered
-/// by ARIN` and the like; reserved and IETF rows are skipped).
-pub fn add_iana(ctx: &mut Context<'_>, path: &Path, mode: Mode) -> Result<(), PipelineError> {
-    for e in IanaReader::new(open(path)?, mode) {
-        let e = e.map_err(PipelineError::Strict)?;
+/// Adds the RIR of each block of IANA registry rows (`APNIC`,
+/// `Administered by ARIN` and the like; reserved and IETF rows are
+/// skipped).
+pub fn add_iana(ctx: &mut Context<'_>, entries: &[IanaEntry]) {
+    for e in entries {
         if !matches!(e.status, IanaStatus::Allocated | IanaStatus::Legacy) {
             continue;
         }
@@ -114,5 +56,4 @@ pub fn add_iana(ctx: &mut Context<'_>, path: &Path, mode: Mode) -> Result<(), Pi
             ctx.prefix_registry.push((e.prefix, rir.to_string()));
         }
     }
-    Ok(())
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bgpkit_parser::models::{AsPathSegment, ElemType};
+use manrs_engine::hijacks::{Context, Timeline};
 use manrs_engine::{IrrIndex, Segment, SnapshotBuilder, VrpIndex};
 use manrs_input::Input;
 use manrs_irr::RpslReader;
@@ -16,7 +17,9 @@ use manrs_mrt::{MrtItem, MrtReader};
 use manrs_rpki::{Payload, VrpReader};
 use manrs_sources::Format as SourceFormat;
 use manrs_sources::asnames::{AsNamesJsonReader, AsNamesTextReader};
-use manrs_sources::delegated::{DelegatedReader, ResourceType};
+use manrs_sources::caida::{As2OrgReader, AsRelReader};
+use manrs_sources::delegated::{DelegatedReader, Record, ResourceType, Status};
+use manrs_sources::iana::{IanaEntry, IanaReader};
 use manrs_sources::ipasn::IpAsnReader;
 use manrs_sources::routes::RouteCsvReader;
 use manrs_types::{
@@ -87,6 +90,16 @@ pub struct Ingested {
     pub holders: HashMap<Asn, Holder>,
     /// AS delegations.
     pub delegations: HashMap<Asn, Delegation>,
+    /// Announcement intervals per (peer, prefix), for hijack detection.
+    pub timeline: Timeline,
+    /// The hijack detector's context (organisations, relationships,
+    /// registries); VRPs and IRR are added at analysis.
+    pub context: Context<'static>,
+    /// IANA registry rows (bogon reference).
+    pub iana: Vec<IanaEntry>,
+    /// Delegated-stats records of space and AS numbers not delegated
+    /// (`available`, `reserved`): administrative bogons.
+    pub undelegated: Vec<Record>,
     /// One report per file read.
     pub sources: Vec<SourceReport>,
 }
@@ -107,6 +120,10 @@ pub fn ingest_period(
         irr_rejected: 0,
         holders: HashMap::new(),
         delegations: HashMap::new(),
+        timeline: Timeline::new(),
+        context: Context { min_peers: manifest.analysis.hijack_min_peers, ..Context::default() },
+        iana: Vec::new(),
+        undelegated: Vec::new(),
         sources: Vec::new(),
     };
     for spec in &period.inputs {
@@ -201,12 +218,32 @@ fn read_file(
         InputKind::Irr => read_irr(out, spec, input, mode, &mut report)?,
         InputKind::Delegated => read_delegated(out, input, mode, &mut report)?,
         InputKind::AsNames => read_as_names(out, input, format, mode, &mut report)?,
-        // Read and checked, not used by the Action 4 metrics yet.
-        InputKind::Iana
-        | InputKind::PeeringDb
-        | InputKind::AsRelationships
-        | InputKind::AsOrg
-        | InputKind::Spoofer => {
+        InputKind::Iana if format != Format::Source(SourceFormat::RirDelegated) => {
+            let mut r = IanaReader::new(input, mode);
+            for e in r.by_ref() {
+                out.iana.push(e.map_err(strict)?);
+                report.used += 1;
+            }
+            report.records = r.counts().records;
+            report.elements = report.used;
+            report.diagnostics = r.diagnostics().clone();
+        }
+        InputKind::AsRelationships => {
+            let mut r = AsRelReader::new(input, mode);
+            report.used = crate::hijacks::add_as_rel(&mut out.context, &mut r)?;
+            report.records = report.used + r.diagnostics().total();
+            report.elements = report.used;
+            report.diagnostics = r.diagnostics().clone();
+        }
+        InputKind::AsOrg => {
+            let mut r = As2OrgReader::new(input, mode);
+            report.used = crate::hijacks::add_as2org(&mut out.context, &mut r)?;
+            report.records = r.counts().organizations + r.counts().asns;
+            report.elements = report.records;
+            report.diagnostics = r.diagnostics().clone();
+        }
+        // Read and checked, not used by the metrics yet.
+        InputKind::Iana | InputKind::PeeringDb | InputKind::Spoofer => {
             let s = detect::inspect(format, input, mode).map_err(strict)?;
             report.records = s.records;
             report.elements = s.elements;
@@ -229,10 +266,14 @@ fn read_mrt(
     let mut reader = MrtReader::new(input, mode);
     let mut flat: Vec<Asn> = Vec::new();
     let mut bounds: Vec<(bool, usize, usize)> = Vec::new();
+    let mut sequence: Vec<Asn> = Vec::new();
     for item in reader.by_ref() {
         let MrtItem::Element(e) = item.map_err(strict)? else { continue };
         let elem = &e.elem;
+        let time = i64::from(e.time);
         if elem.elem_type == ElemType::WITHDRAW {
+            let peer = out.builder.peer(&collector, elem.peer_ip, Asn(elem.peer_asn.to_u32()));
+            out.timeline.withdraw(peer, Prefix::new_truncating(elem.prefix.prefix), time);
             continue;
         }
         flat.clear();
@@ -261,8 +302,26 @@ fn read_mrt(
         let prefix = Prefix::new_truncating(elem.prefix.prefix);
         // The record time: for RIB entries the dump time, for updates the
         // time the collector received the announcement.
-        let time = Some(i64::from(e.time));
-        out.builder.observe_path(prefix, &segments, peer, time);
+        out.builder.observe_path(prefix, &segments, peer, Some(time));
+        // The timeline wants a path ending in a single origin; anything else
+        // replaces what the peer had (it has no origin to compare).
+        sequence.clear();
+        let mut single_origin = false;
+        for seg in &segments {
+            match seg {
+                Segment::Sequence(v) => {
+                    sequence.extend_from_slice(v);
+                    single_origin = !v.is_empty();
+                }
+                Segment::Set(_) => single_origin = false,
+            }
+        }
+        if single_origin {
+            let baseline = e.record_type.name().starts_with("TABLE_DUMP");
+            out.timeline.announce(peer, prefix, &sequence, time, baseline);
+        } else {
+            out.timeline.withdraw(peer, prefix, time);
+        }
         report.used += 1;
     }
     report.records = reader.records();
@@ -381,6 +440,10 @@ fn read_delegated(
     for item in reader.by_ref() {
         let record = item.map_err(strict)?;
         report.elements += 1;
+        if matches!(record.status, Status::Available | Status::Reserved) {
+            out.undelegated.push(record);
+            continue;
+        }
         if record.kind() != ResourceType::Asn {
             continue;
         }

@@ -13,6 +13,7 @@
 //! records are skipped and counted; in strict mode the first problem stops
 //! the run and nothing of the period is stored.
 
+pub mod action1;
 pub mod bogons;
 pub mod detect;
 pub mod hijacks;

@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use manrs_engine::{Analysis, Profile, RovCounts, Settings, SnapshotStats, analyse};
+use manrs_engine::hijacks::Context;
+use manrs_engine::{Analysis, Profile, RovCounts, Settings, SnapshotStats, Weighting, analyse};
 use manrs_store::{
     IrrEvidence, MetricRow, NetworkRow, PeriodInfo, PeriodMeta, RouteRow, SourceRow, Store, VrpRow,
 };
@@ -12,6 +13,8 @@ use manrs_types::{DiagKind, Month};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::action1::{Action1Stats, action1};
+use crate::bogons::bogon_reference;
 use crate::ingest::{Ingested, SourceReport};
 use crate::{Observer, PipelineError};
 
@@ -45,6 +48,8 @@ pub struct PeriodOutcome {
     pub input_problems: u64,
     /// Files read.
     pub files: u64,
+    /// Action 1 detection counts.
+    pub action1: Action1Stats,
 }
 
 fn source_row(r: &SourceReport) -> SourceRow {
@@ -93,10 +98,30 @@ pub fn store_period(
         irr_rejected: _,
         holders,
         delegations,
+        timeline,
+        context,
+        iana,
+        undelegated,
         sources,
     } = ingested;
     observer.stage("building the snapshot");
     let snapshot = builder.finish();
+    observer.stage("finding hijacks and bogons");
+    let mut context = Context { vrps: Some(&vrps), irr: irr.as_ref(), ..context };
+    crate::hijacks::add_iana(&mut context, &iana);
+    let bogons = bogon_reference(&iana, &undelegated);
+    let spans = timeline.finish();
+    let action1 = action1(
+        month,
+        &snapshot.routes,
+        &snapshot.peers,
+        &spans,
+        &context,
+        &bogons,
+        settings,
+        &Weighting::default(),
+    );
+    drop(spans);
     observer.stage("validating routes");
     let snapshot_stats = snapshot.stats.clone();
     let analysis: Analysis = analyse(snapshot, &vrps, irr.as_ref(), settings, profile);
@@ -119,6 +144,7 @@ pub fn store_period(
         networks: analysis.metrics.len() as u64,
         input_problems: sources.iter().map(|s| s.diagnostics.total()).sum(),
         files: sources.len() as u64,
+        action1: action1.stats.clone(),
     };
     observer.stage("writing the store");
     let meta = PeriodMeta {
@@ -153,6 +179,9 @@ pub fn store_period(
                 },
             )?;
         }
+    }
+    for i in &action1.incidents {
+        w.add_incident(i)?;
     }
     for m in &analysis.metrics {
         let holder = holders.get(&m.asn);

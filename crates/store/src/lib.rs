@@ -24,7 +24,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use serde_json::Value;
 
 /// The schema, one script per version (index + 1 = `user_version`).
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE periods (
     id INTEGER PRIMARY KEY,
     month TEXT NOT NULL UNIQUE,
@@ -104,7 +105,24 @@ CREATE TABLE metrics (
     irr_band TEXT,
     PRIMARY KEY (period_id, asn)
 ) WITHOUT ROWID;
-"#];
+"#,
+    r#"
+CREATE TABLE incidents (
+    id INTEGER PRIMARY KEY,
+    period_id INTEGER NOT NULL REFERENCES periods(id) ON DELETE CASCADE,
+    asn INTEGER NOT NULL,
+    metric TEXT NOT NULL,
+    weight REAL NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    score REAL NOT NULL,
+    confidence REAL,
+    summary TEXT NOT NULL,
+    evidence TEXT NOT NULL
+);
+CREATE INDEX incidents_asn ON incidents(period_id, asn, metric, start);
+"#,
+];
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
@@ -299,6 +317,31 @@ pub struct MetricRow {
     pub irr_value: Option<f64>,
     /// Its band.
     pub irr_band: Option<Band>,
+}
+
+/// An incident of an AS for one Action 1 metric (manrs-spec §2.3), with
+/// its evidence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IncidentRow {
+    /// The AS held responsible.
+    pub asn: Asn,
+    /// `M2`, `M2C`, `M3`...
+    pub metric: String,
+    /// The weight shared by its events.
+    pub weight: f64,
+    /// Start (Unix seconds, clipped to the period).
+    pub start: i64,
+    /// End.
+    pub end: i64,
+    /// Weighted-duration score.
+    pub score: f64,
+    /// The highest confidence among its findings, when the metric has one.
+    pub confidence: Option<f64>,
+    /// One line saying what happened.
+    pub summary: String,
+    /// The findings behind it (JSON: prefixes, origins, paths, peers,
+    /// times, tags).
+    pub evidence: Value,
 }
 
 /// Which routes to read.
@@ -725,6 +768,38 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// The incidents of a period, of one AS or all, by AS, metric and start.
+    pub fn incidents(
+        &self,
+        month: Month,
+        asn: Option<Asn>,
+    ) -> Result<Vec<IncidentRow>, StoreError> {
+        let Some(id) = self.period_id(month)? else { return Ok(Vec::new()) };
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT asn, metric, weight, start, end, score, confidence, summary, evidence FROM incidents
+                 WHERE period_id = ?1 AND (?2 IS NULL OR asn = ?2) ORDER BY asn, metric, start",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![id, asn.map(|a| a.0)], |r| {
+                Ok(IncidentRow {
+                    asn: Asn(r.get(0)?),
+                    metric: r.get(1)?,
+                    weight: r.get(2)?,
+                    start: r.get(3)?,
+                    end: r.get(4)?,
+                    score: r.get(5)?,
+                    confidence: r.get(6)?,
+                    summary: r.get(7)?,
+                    evidence: serde_json::from_str(&r.get::<_, String>(8)?).unwrap_or(Value::Null),
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
     /// The evidence VRPs of a route, in the order they were written (least
     /// specific first).
     pub fn route_vrps(&self, route_id: i64) -> Result<Vec<VrpRow>, StoreError> {
@@ -863,6 +938,31 @@ impl PeriodWriter<'_> {
                 "INSERT INTO networks (period_id, asn, holder, country, rir, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )
             .and_then(|mut st| st.execute(params![self.period_id, n.asn.0, n.holder, n.country, n.rir, n.status]))
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Adds an incident.
+    pub fn add_incident(&mut self, i: &IncidentRow) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO incidents (period_id, asn, metric, weight, start, end, score, confidence, summary, evidence)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
+                    self.period_id,
+                    i.asn.0,
+                    i.metric,
+                    i.weight,
+                    i.start,
+                    i.end,
+                    i.score,
+                    i.confidence,
+                    i.summary,
+                    i.evidence.to_string()
+                ])
+            })
             .map(|_| ())
             .map_err(|e| self.err(e))
     }

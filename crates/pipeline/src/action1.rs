@@ -1,0 +1,245 @@
+//! MANRS Action 1 (filtering) incidents of a period, from our own BGP data
+//! (manrs-spec §2.3, §2.4, §2.8): hijacks (M2, M2C) found by the engine's
+//! MOAS/sub-MOAS detector, bogon prefixes (M3, M3C) and bogon origin ASNs
+//! (M4) found with the bogon reference; events consolidated into incidents
+//! by the published duration weighting. Every incident keeps the findings
+//! behind it as JSON evidence (prefix, origin, path, peer, times, tags).
+
+use std::collections::BTreeMap;
+
+use manrs_engine::hijacks::{Context, Detection, OriginSpan, detect};
+use manrs_engine::{
+    BogonClass, BogonRef, Event, Peer, Settings, SnapshotRoute, Weighting, consolidate,
+};
+use manrs_store::IncidentRow;
+use manrs_types::{Asn, Month};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+/// Counts of what Action 1 detection saw, kept with the period.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Action1Stats {
+    /// Prefixes with more than one origin (own or covering).
+    pub conflicts: u64,
+    /// Conflicts where no origin had more evidence.
+    pub unresolved: u64,
+    /// Suspect origins found.
+    pub suspects: u64,
+    /// Suspects pruned, per reason.
+    pub pruned: BTreeMap<String, u64>,
+    /// Suspects kept as hijacks.
+    pub hijacks: u64,
+    /// Routes in full-bogon space.
+    pub bogon_full: u64,
+    /// Routes in administrative-bogon space.
+    pub bogon_administrative: u64,
+    /// Routes whose origin is a bogon AS number.
+    pub bogon_origin_asn: u64,
+    /// Incidents stored.
+    pub incidents: u64,
+}
+
+/// The incidents of a period and the counts behind them.
+#[derive(Debug, Default)]
+pub struct Action1 {
+    /// Incidents, ready for the store.
+    pub incidents: Vec<IncidentRow>,
+    /// Counts.
+    pub stats: Action1Stats,
+}
+
+fn peer_json(peers: &[Peer], id: u32) -> Value {
+    match peers.get(id as usize) {
+        Some(p) => json!({"collector": p.collector, "peerIp": p.ip.to_string(), "peerAsn": p.asn}),
+        None => Value::Null,
+    }
+}
+
+/// Finds the Action 1 incidents of a period.
+#[allow(clippy::too_many_arguments)]
+pub fn action1(
+    month: Month,
+    routes: &[SnapshotRoute],
+    peers: &[Peer],
+    spans: &[OriginSpan],
+    ctx: &Context<'_>,
+    bogons: &BogonRef,
+    settings: &Settings,
+    weighting: &Weighting,
+) -> Action1 {
+    let mut stats = Action1Stats::default();
+    let mut findings: Vec<Value> = Vec::new();
+    let mut confidence: Vec<Option<f64>> = Vec::new();
+    let mut events: Vec<Event> = Vec::new();
+
+    // Hijacks.
+    let d: Detection = detect(spans, ctx);
+    stats.conflicts = d.conflicts;
+    stats.unresolved = d.unresolved;
+    stats.suspects = d.hijacks.len() as u64;
+    for (k, v) in d.pruned() {
+        stats.pruned.insert(format!("{k:?}"), v);
+    }
+    for h in d.hijacks.iter().filter(|h| h.pruned.is_none()) {
+        stats.hijacks += 1;
+        let i = findings.len();
+        let mut first = peer_json(peers, h.first.peer);
+        first["time"] = json!(h.first.time);
+        first["path"] = json!(h.first.path);
+        findings.push(json!({
+            "type": "hijack",
+            "kind": h.kind,
+            "prefix": h.prefix,
+            "origin": h.origin,
+            "legitimate": h.legitimate.iter().map(|(p, a)| json!({"prefix": p, "origin": a})).collect::<Vec<_>>(),
+            "intervals": h.intervals,
+            "upstreams": h.upstreams,
+            "peers": h.peers,
+            "scores": {"suspect": h.scores.0, "legitimate": h.scores.1},
+            "confidence": h.confidence,
+            "tags": h.tags,
+            "first": first,
+        }));
+        confidence.push(Some(h.confidence));
+        for (start, end) in &h.intervals {
+            let ev = |asn: Asn, metric| Event {
+                asn,
+                metric,
+                start: *start,
+                end: *end,
+                weight: 1.0,
+                evidence: i,
+            };
+            events.push(ev(h.origin, "M2"));
+            for u in &h.upstreams {
+                events.push(ev(*u, "M2C"));
+            }
+        }
+    }
+
+    // Bogon prefixes and bogon origin ASNs.
+    for r in routes {
+        let (Some(first), Some(last)) = (r.first_seen, r.last_seen) else { continue };
+        let end = last.max(first + settings.bogon_min_duration);
+        let base = json!({
+            "prefix": r.prefix,
+            "origin": r.origin,
+            "upstreams": r.upstreams,
+            "firstSeen": first,
+            "lastSeen": last,
+            "peers": r.peers,
+        });
+        if let Some(m) = bogons.prefix(&r.prefix) {
+            match m.class {
+                BogonClass::Full => stats.bogon_full += 1,
+                BogonClass::Administrative => stats.bogon_administrative += 1,
+            }
+            if m.class == BogonClass::Full || settings.administrative_bogons {
+                let i = findings.len();
+                let mut f = base.clone();
+                f["type"] = json!("bogon-prefix");
+                f["class"] = json!(m.class);
+                f["block"] = json!(m.block);
+                f["reason"] = json!(m.reason);
+                findings.push(f);
+                confidence.push(None);
+                let ev = |asn: Asn, metric| Event {
+                    asn,
+                    metric,
+                    start: first,
+                    end: Some(end),
+                    weight: 1.0,
+                    evidence: i,
+                };
+                events.push(ev(r.origin, "M3"));
+                for u in &r.upstreams {
+                    events.push(ev(*u, "M3C"));
+                }
+            }
+        }
+        if let Some(m) = bogons.asn(r.origin) {
+            stats.bogon_origin_asn += 1;
+            if m.class == BogonClass::Full || settings.administrative_bogons {
+                let i = findings.len();
+                let mut f = base;
+                f["type"] = json!("bogon-asn");
+                f["class"] = json!(m.class);
+                f["reason"] = json!(m.reason);
+                findings.push(f);
+                confidence.push(None);
+                // The bogon origin is no network: the AS that propagated
+                // the route is held responsible.
+                for u in &r.upstreams {
+                    events.push(Event {
+                        asn: *u,
+                        metric: "M4",
+                        start: first,
+                        end: Some(end),
+                        weight: 1.0,
+                        evidence: i,
+                    });
+                }
+            }
+        }
+    }
+
+    let incidents = consolidate(&events, month, weighting)
+        .into_iter()
+        .map(|inc| {
+            let evidence: Vec<Value> = inc.evidence.iter().map(|i| findings[*i].clone()).collect();
+            let conf = inc
+                .evidence
+                .iter()
+                .filter_map(|i| confidence[*i])
+                .fold(None, |a: Option<f64>, c| Some(a.map_or(c, |a| a.max(c))));
+            let summary = summarise(inc.metric, inc.asn, &evidence);
+            IncidentRow {
+                asn: inc.asn,
+                metric: inc.metric.to_string(),
+                weight: inc.weight,
+                start: inc.start,
+                end: inc.end,
+                score: inc.score,
+                confidence: conf,
+                summary,
+                evidence: Value::Array(evidence),
+            }
+        })
+        .collect::<Vec<_>>();
+    stats.incidents = incidents.len() as u64;
+    Action1 { incidents, stats }
+}
+
+/// One line: what the first finding says, and how many more there are.
+fn summarise(metric: &str, asn: Asn, evidence: &[Value]) -> String {
+    let Some(f) = evidence.first() else { return String::new() };
+    let prefix = f["prefix"].as_str().unwrap_or("?");
+    let origin = f["origin"].as_u64().unwrap_or(0);
+    let more =
+        if evidence.len() > 1 { format!(" (+{} more)", evidence.len() - 1) } else { String::new() };
+    let legit = |f: &Value| {
+        f["legitimate"]
+            .as_array()
+            .map(|l| l.iter().map(|x| format!("AS{}", x["origin"])).collect::<Vec<_>>().join(", "))
+            .unwrap_or_default()
+    };
+    match metric {
+        "M2" => format!(
+            "originated {prefix}, which {} announces ({}){more}",
+            legit(f),
+            f["kind"].as_str().unwrap_or("")
+        ),
+        "M2C" => format!(
+            "propagated {prefix} from its customer AS{origin}, which {} announces{more}",
+            legit(f)
+        ),
+        "M3" => format!("originated bogon {prefix}: {}{more}", f["reason"].as_str().unwrap_or("")),
+        "M3C" => format!("propagated bogon {prefix} from AS{origin}{more}"),
+        "M4" => format!(
+            "propagated {prefix} from bogon AS{origin}: {}{more}",
+            f["reason"].as_str().unwrap_or("")
+        ),
+        _ => format!("AS{}: {metric}{more}", asn.0),
+    }
+}
