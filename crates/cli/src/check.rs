@@ -15,9 +15,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use manrs_engine::RovState;
-use manrs_store::{MetricRow, RouteQuery, Store, StoredRoute, VrpRow};
+use manrs_store::{IncidentRow, MetricRow, RouteQuery, Store, StoredRoute, VrpRow};
 use manrs_types::{Asn, Month};
 use serde_json::{Value, json};
 
@@ -44,24 +44,7 @@ pub struct Args {
 /// Runs the command.
 pub fn run(args: Args) -> Result<ExitCode> {
     let store = Store::open_existing(&args.db)?;
-    let month = match args.period {
-        Some(m) => {
-            if store.period(m)?.is_none() {
-                let have: Vec<String> =
-                    store.periods()?.iter().map(|p| p.month().to_string()).collect();
-                bail!(
-                    "{}: period {m} is not stored (stored: {})",
-                    args.db.display(),
-                    if have.is_empty() { "none".into() } else { have.join(", ") }
-                );
-            }
-            m
-        }
-        None => match store.latest_period()? {
-            Some(m) => m,
-            None => bail!("{}: no period stored yet; run `manrs run` first", args.db.display()),
-        },
-    };
+    let month = crate::incidents::pick_period(&store, &args.db, args.period)?;
     let mut found = 0;
     for asn in &args.asns {
         let report = Report::load(&store, month, *asn, args.limit)?;
@@ -85,6 +68,7 @@ struct Report {
     invalid: Vec<(StoredRoute, Vec<VrpRow>)>,
     unregistered: Vec<StoredRoute>,
     not_found: u64,
+    incidents: Vec<IncidentRow>,
     limit: u64,
 }
 
@@ -127,11 +111,14 @@ impl Report {
             invalid,
             unregistered,
             not_found,
+            incidents: store.incidents(month, Some(asn))?,
             limit,
         })
     }
 
     fn to_json(&self) -> Value {
+        let incidents: Vec<Value> =
+            self.incidents.iter().map(crate::incidents::incident_json).collect();
         let Some(m) = &self.metrics else {
             return json!({
                 "asn": self.asn,
@@ -139,6 +126,7 @@ impl Report {
                 "holder": self.holder,
                 "country": self.country,
                 "scores": null,
+                "incidents": incidents,
                 "note": format!("AS{} originated no route in {}", self.asn.0, self.month),
             });
         };
@@ -175,6 +163,7 @@ impl Report {
                 "unregisteredCount": m.irr_covered.map(|c| m.routes - c),
                 "notFoundCount": m.not_found,
             },
+            "incidents": incidents,
         })
     }
 
@@ -186,6 +175,7 @@ impl Report {
             (None, None) => String::new(),
         };
         println!("AS{}{who}, period {}", self.asn.0, self.month);
+        self.print_incidents();
         let Some(m) = &self.metrics else {
             println!(
                 "  no route originated by AS{} in {}: nothing to score",
@@ -258,6 +248,22 @@ impl Report {
             more(m.routes - c, self.unregistered.len(), self.limit);
         }
         println!();
+    }
+}
+
+impl Report {
+    fn print_incidents(&self) {
+        if self.incidents.is_empty() {
+            println!("  Action 1: no incident");
+            return;
+        }
+        let raw: f64 = self.incidents.iter().map(|i| i.score).sum();
+        println!("  Action 1: {} incidents, raw penalty {raw}:", self.incidents.len());
+        for i in &self.incidents {
+            for line in crate::incidents::incident_lines(i) {
+                println!("    {line}");
+            }
+        }
     }
 }
 

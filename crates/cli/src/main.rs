@@ -5,6 +5,7 @@
 
 mod check;
 mod demo;
+mod incidents;
 mod inspect;
 mod progress;
 mod rov;
@@ -35,6 +36,8 @@ enum Command {
     /// Report a network's MANRS Action 4 scores for a stored period, with
     /// the evidence of every point lost.
     Check(check::Args),
+    /// List the Action 1 incidents (hijacks, bogons) of a stored period.
+    Incidents(incidents::Args),
     /// Build the demo database from the embedded demo dataset and summarise
     /// it.
     Demo(demo::Args),
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Incidents(args) => incidents::run(args),
     };
     match result {
         Ok(code) => code,

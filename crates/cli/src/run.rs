@@ -204,6 +204,20 @@ pub fn print_outcome(o: &PeriodOutcome, db: &Path) {
             s.as_set_skipped, s.empty_path, s.outside_period, s.below_min_peers
         );
     }
+    let a = &o.action1;
+    let pruned: Vec<String> = a.pruned.iter().map(|(k, v)| format!("{v} {k}")).collect();
+    println!(
+        "  Action 1: {} incidents; {} hijacks ({} origin conflicts, {} without evidence either way, {} suspects pruned: {}); bogon routes: {} full, {} administrative, {} from bogon ASNs",
+        a.incidents,
+        a.hijacks,
+        a.conflicts,
+        a.unresolved,
+        a.pruned.values().sum::<u64>(),
+        if pruned.is_empty() { "none".to_string() } else { pruned.join(", ") },
+        a.bogon_full,
+        a.bogon_administrative,
+        a.bogon_origin_asn
+    );
     if o.input_problems > 0 {
         println!("  {} input problems skipped (see the per-file lines above)", o.input_problems);
     }

@@ -269,6 +269,26 @@ fn demo_builds_two_periods_and_explains_an_invalid_route() {
         .collect();
     got.sort();
     assert_eq!(got, expected);
+    // The demo's one hijack: AS48678 announced 185.103.196.0/24, for which
+    // the demo VRPs authorise AS201021 (checked here from the VRP file).
+    let o = manrs(&["incidents", "--db", db.to_str().unwrap(), "--period", "2026-02", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let incidents: Vec<Value> =
+        stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let m2 = incidents.iter().find(|i| i["metric"] == "M2").expect("an M2 incident");
+    assert_eq!(m2["asn"], 48678);
+    let f = &m2["evidence"][0];
+    assert_eq!(f["prefix"], "185.103.196.0/24");
+    assert_eq!(f["legitimate"][0]["origin"], 201021);
+    assert!(f["tags"].as_array().unwrap().iter().any(|t| t == "legitimate-rpki-valid"));
+    let hijacked: Prefix = "185.103.196.0/24".parse().unwrap();
+    assert!(covering(&vrp_file, hijacked, Asn(201021)).iter().any(|c| c.3));
+    assert!(covering(&vrp_file, hijacked, Asn(48678)).iter().all(|c| !c.3));
+    assert!(incidents.iter().any(|i| i["metric"] == "M2C" && i["asn"] == 59796), "its upstream");
+    // `check` shows it too.
+    let c = check_json(&db, "AS48678", &["--period", "2026-02"]);
+    assert_eq!(c["incidents"][0]["metric"], "M2");
+
     // A second run reuses the stored periods.
     let o = manrs(&["demo", "--db", db.to_str().unwrap()]);
     assert!(o.status.success());

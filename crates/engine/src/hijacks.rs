@@ -11,14 +11,18 @@
 //!    [`OriginSpan`]s.
 //! 2. A *conflict* is a prefix with more than one origin among its own
 //!    origins and those of every covering prefix announced in the period
-//!    (MOAS on the same prefix, sub-MOAS on a more specific one).
+//!    (MOAS on the same prefix, sub-MOAS on a more specific one). Covering
+//!    blocks shorter than /8 (IPv4) or /16 (IPv6), default routes
+//!    included, are nobody's space and are ignored.
 //! 3. Each origin of a conflict gets an evidence score: in the baseline
 //!    (the routes of RIB dumps and prefix-origin lists) +4, RPKI-valid for
 //!    the prefix (RFC 6811) +4, covered by an IRR route object +2, an AS
 //!    registered at the RIR that holds the address space +1. The origins
 //!    with the highest score are the legitimate ones; an origin scoring
-//!    lower is a *suspect*. When every origin scores the same nothing is
-//!    concluded (counted as unresolved): no evidence, no blame.
+//!    lower is a *suspect*, unless the baseline already had it (a standing
+//!    MOAS is not an event; counted as established). When every origin
+//!    scores the same nothing is concluded (counted as unresolved): no
+//!    evidence, no blame.
 //! 4. A suspect is pruned, with the reason kept, when it is RPKI-valid or
 //!    IRR-registered for the prefix, belongs to the organisation of a
 //!    legitimate origin (AS-to-org), is a customer or provider of one (AS
@@ -353,6 +357,9 @@ pub struct Detection {
     pub unresolved: u64,
     /// Prefixes with several origins in all.
     pub conflicts: u64,
+    /// Lower-scored origins left alone because the baseline already had
+    /// them: a standing MOAS is not an event.
+    pub established: u64,
 }
 
 impl Detection {
@@ -380,7 +387,10 @@ pub fn detect(spans: &[OriginSpan], ctx: &Context<'_>) -> Detection {
         // covering prefix (the map is small per prefix; a trie would serve
         // a full table).
         let mut group: Vec<(&OriginSpan, bool)> = own.iter().map(|s| (*s, true)).collect();
-        for len in (0..prefix.len()).rev() {
+        // Default routes and blocks shorter than /8 (IPv4) or /16 (IPv6)
+        // are not origins of anyone's space.
+        let shortest = if prefix.is_ipv4() { 8 } else { 16 };
+        for len in (shortest..prefix.len()).rev() {
             let Ok(net) = ipnet::IpNet::new(prefix.addr(), len) else { continue };
             let cover = Prefix::new_truncating(net.trunc());
             if let Some(c) = by_prefix.get(&cover) {
@@ -411,6 +421,10 @@ pub fn detect(spans: &[OriginSpan], ctx: &Context<'_>) -> Detection {
         for (s, is_own) in &group {
             let is_legit = legitimate.iter().any(|(_, a)| *a == s.origin);
             if !is_own || is_legit {
+                continue;
+            }
+            if s.baseline {
+                out.established += 1;
                 continue;
             }
             let (score, why) = ctx.score(s, prefix);
@@ -572,6 +586,20 @@ mod tests {
         // RPKI-valid: it is pruned, and it also scores as high as the owner.
         assert!(d.hijacks.is_empty() || d.hijacks[0].pruned == Some(Pruned::RpkiValid));
         assert_eq!(d.pruned().values().sum::<u64>(), d.hijacks.len() as u64);
+    }
+
+    #[test]
+    fn baseline_origins_and_default_routes_are_not_suspects() {
+        let mut ctx = Context::default();
+        ctx.asn_registry.insert(Asn(2), "ARIN".into());
+        ctx.prefix_registry.push((p("10.0.0.0/8"), "ARIN".into()));
+        // Both in the baseline: origin 1 scores lower but stands.
+        let spans = [span("10.0.0.0/8", 1, true, 0, None), span("10.0.0.0/8", 2, true, 0, None)];
+        let d = detect(&spans, &ctx);
+        assert_eq!((d.hijacks.len(), d.established), (0, 1));
+        // A default route covers everything but conflicts with nothing.
+        let spans = [span("0.0.0.0/0", 1, false, 0, None), span("10.0.0.0/8", 2, false, 0, None)];
+        assert_eq!(detect(&spans, &ctx).conflicts, 0);
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub struct Action1Stats {
     pub conflicts: u64,
     /// Conflicts where no origin had more evidence.
     pub unresolved: u64,
+    /// Lower-scored origins the baseline already had (not events).
+    pub established: u64,
     /// Suspect origins found.
     pub suspects: u64,
     /// Suspects pruned, per reason.
@@ -77,6 +79,7 @@ pub fn action1(
     let d: Detection = detect(spans, ctx);
     stats.conflicts = d.conflicts;
     stats.unresolved = d.unresolved;
+    stats.established = d.established;
     stats.suspects = d.hijacks.len() as u64;
     for (k, v) in d.pruned() {
         stats.pruned.insert(format!("{k:?}"), v);

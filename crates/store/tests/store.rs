@@ -281,3 +281,57 @@ fn bad_databases_are_refused_with_their_path() {
     assert!(e.contains("newer.db") && e.contains("schema version 99 is newer"), "{e}");
     assert!(Path::new(&newer).exists());
 }
+
+#[test]
+fn a_version_1_database_is_migrated_and_keeps_its_periods() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(manrs_store::MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO periods (month, created_at, finished_at, tool_version, settings, profile, profile_version, stats)
+             VALUES ('2026-02', 1, 2, 'old', '{}', '{}', 'p0', '{}')",
+            [],
+        )
+        .unwrap();
+    }
+    let store = Store::open_existing(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), manrs_store::MIGRATIONS.len() as u32);
+    let p = store.period(month("2026-02")).unwrap().unwrap();
+    assert_eq!(p.meta.tool_version, "old");
+    assert!(store.incidents(month("2026-02"), None).unwrap().is_empty());
+}
+
+#[test]
+fn incidents_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("m.db")).unwrap();
+    let row = manrs_store::IncidentRow {
+        asn: Asn(17557),
+        metric: "M2".into(),
+        weight: 1.0,
+        start: 1_203_878_877,
+        end: 1_203_886_894,
+        score: 1.0,
+        confidence: Some(0.7),
+        summary: "originated 208.65.153.0/24".into(),
+        evidence: json!([{"prefix": "208.65.153.0/24"}]),
+    };
+    let mut w = store.begin_period(&meta("2008-02"), false).unwrap();
+    w.add_incident(&row).unwrap();
+    w.add_incident(&manrs_store::IncidentRow {
+        asn: Asn(3491),
+        metric: "M2C".into(),
+        confidence: None,
+        ..row.clone()
+    })
+    .unwrap();
+    w.commit(&json!({})).unwrap();
+    let m = month("2008-02");
+    assert_eq!(store.incidents(m, Some(Asn(17557))).unwrap(), vec![row]);
+    let all = store.incidents(m, None).unwrap();
+    assert_eq!(all.iter().map(|i| i.asn.0).collect::<Vec<_>>(), [3491, 17557]);
+    assert_eq!(all[0].confidence, None);
+}
