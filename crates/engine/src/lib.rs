@@ -3,6 +3,7 @@
 //! * [`snapshot`]: the routing snapshot of a period (manrs-spec §2.2);
 //! * [`rov`]: route origin validation (RFC 6811);
 //! * [`irr`]: IRR route-object coverage (manrs-spec §7.2);
+//! * [`relationships`]: AS relationships inferred from paths (Gao);
 //! * [`metrics`]: the Action 4 metrics M7RPKI and M7IRR with evidence
 //!   (manrs-spec §2.4);
 //! * [`bogons`]: the bogon reference of Action 1 (full and administrative);
@@ -19,6 +20,7 @@ pub mod hijacks;
 pub mod incidents;
 pub mod irr;
 pub mod metrics;
+pub mod relationships;
 pub mod rov;
 pub mod settings;
 pub mod snapshot;
