@@ -50,7 +50,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let report = Report::load(&store, month, *asn, args.limit)?;
         found += usize::from(report.metrics.is_some());
         if args.json {
-            println!("{}", report.to_json());
+            outln!("{}", report.to_json());
         } else {
             report.print();
         }
@@ -174,18 +174,15 @@ impl Report {
             (None, Some(c)) => format!(" ({c})"),
             (None, None) => String::new(),
         };
-        println!("AS{}{who}, period {}", self.asn.0, self.month);
+        outln!("AS{}{who}, period {}", self.asn.0, self.month);
         self.print_incidents();
         let Some(m) = &self.metrics else {
-            println!(
-                "  no route originated by AS{} in {}: nothing to score",
-                self.asn.0, self.month
-            );
-            println!();
+            outln!("  no route originated by AS{} in {}: nothing to score", self.asn.0, self.month);
+            outln!();
             return;
         };
         let total = m.routes as f64;
-        println!(
+        outln!(
             "  routingInformationRPKI {:>6.1}%  {:<8}  {} routes: {} valid, {} invalid, {} not found",
             m.rpki_value * 100.0,
             m.rpki_band.as_str(),
@@ -195,7 +192,7 @@ impl Report {
             m.not_found
         );
         let raw = (m.valid as f64 - 10.0 * m.invalid as f64) / total;
-        println!(
+        outln!(
             "      = max(0, ({} - 10 x {}) / {}) = max(0, {:.1}%); each not-found route costs {:.1} points, each invalid one {:.1}",
             m.valid,
             m.invalid,
@@ -205,7 +202,7 @@ impl Report {
             1100.0 / total
         );
         match (m.irr_value, m.irr_band, m.irr_covered) {
-            (Some(v), Some(b), Some(c)) => println!(
+            (Some(v), Some(b), Some(c)) => outln!(
                 "  routingInformationIRR  {:>6.1}%  {:<8}  {c} of {} routes covered by an IRR route object; lost {:.1} points for {} unregistered routes",
                 v * 100.0,
                 b.as_str(),
@@ -213,14 +210,14 @@ impl Report {
                 100.0 * (m.routes - c) as f64 / total,
                 m.routes - c
             ),
-            _ => println!("  routingInformationIRR  no data: the period has no IRR source"),
+            _ => outln!("  routingInformationIRR  no data: the period has no IRR source"),
         }
         if !self.invalid.is_empty() {
-            println!("  RPKI-invalid routes ({}):", m.invalid);
+            outln!("  RPKI-invalid routes ({}):", m.invalid);
             for (r, vrps) in &self.invalid {
-                println!("    {}", route_line(r));
+                outln!("    {}", route_line(r));
                 for v in vrps {
-                    println!(
+                    outln!(
                         "        VRP {} max /{} AS{}{}: {}",
                         v.prefix,
                         v.max_len,
@@ -233,7 +230,7 @@ impl Report {
             more(m.invalid, self.invalid.len(), self.limit);
         }
         if self.not_found > 0 {
-            println!(
+            outln!(
                 "  {} routes have no covering VRP (RPKI not found): a ROA for them would raise the score",
                 self.not_found
             );
@@ -241,27 +238,27 @@ impl Report {
         if let Some(c) = m.irr_covered
             && c < m.routes
         {
-            println!("  routes without an IRR route object ({}):", m.routes - c);
+            outln!("  routes without an IRR route object ({}):", m.routes - c);
             for r in &self.unregistered {
-                println!("    {}", route_line(r));
+                outln!("    {}", route_line(r));
             }
             more(m.routes - c, self.unregistered.len(), self.limit);
         }
-        println!();
+        outln!();
     }
 }
 
 impl Report {
     fn print_incidents(&self) {
         if self.incidents.is_empty() {
-            println!("  Action 1: no incident");
+            outln!("  Action 1: no incident");
             return;
         }
         let raw: f64 = self.incidents.iter().map(|i| i.score).sum();
-        println!("  Action 1: {} incidents, raw penalty {raw}:", self.incidents.len());
+        outln!("  Action 1: {} incidents, raw penalty {raw}:", self.incidents.len());
         for i in &self.incidents {
             for line in crate::incidents::incident_lines(i) {
-                println!("    {line}");
+                outln!("    {line}");
             }
         }
     }
@@ -269,7 +266,7 @@ impl Report {
 
 fn more(total: u64, shown: usize, limit: u64) {
     if total > shown as u64 && limit > 0 {
-        println!("    ... and {} more (--limit 0 shows all)", total - shown as u64);
+        outln!("    ... and {} more (--limit 0 shows all)", total - shown as u64);
     }
 }
 

@@ -74,7 +74,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 fn summary(store: &Store, db: &Path) -> Result<()> {
-    println!("manrs demo database: {}", db.display());
+    outln!("manrs demo database: {}", db.display());
     let periods = store.periods()?;
     for p in &periods {
         let metrics = store.all_metrics(p.month())?;
@@ -86,7 +86,7 @@ fn summary(store: &Store, db: &Path) -> Result<()> {
             not_found += m.not_found;
             bands[m.rpki_band as usize] += 1;
         }
-        println!(
+        outln!(
             "  {}: {} routes from {} networks; RPKI {} valid, {} invalid, {} not found; routingInformationRPKI bands: {} ready, {} aspiring, {} lagging",
             p.month(),
             p.routes,
@@ -119,8 +119,8 @@ fn summary(store: &Store, db: &Path) -> Result<()> {
     };
     let route = store.routes(latest.month(), &q)?.into_iter().next().context("an invalid route")?;
     let vrps = store.route_vrps(route.id)?;
-    println!();
-    println!(
+    outln!();
+    outln!(
         "Example from {}: AS{} originates {} RPKI-invalid routes, e.g. {}:",
         latest.month(),
         worst.asn.0,
@@ -128,7 +128,7 @@ fn summary(store: &Store, db: &Path) -> Result<()> {
         route.row.route.prefix
     );
     for v in &vrps {
-        println!(
+        outln!(
             "  covered by VRP {} max /{} AS{}{}",
             v.prefix,
             v.max_len,
@@ -136,8 +136,8 @@ fn summary(store: &Store, db: &Path) -> Result<()> {
             v.ta.as_ref().map(|t| format!(" ({t})")).unwrap_or_default()
         );
     }
-    println!();
-    println!("Explain a network:  manrs check AS{} --db {}", worst.asn.0, db.display());
-    println!("Per-route JSON:     manrs check AS{} --db {} --json", worst.asn.0, db.display());
+    outln!();
+    outln!("Explain a network:  manrs check AS{} --db {}", worst.asn.0, db.display());
+    outln!("Per-route JSON:     manrs check AS{} --db {} --json", worst.asn.0, db.display());
     Ok(())
 }

@@ -107,15 +107,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let incidents = store.incidents(month, args.asn)?;
     if args.json {
         for i in &incidents {
-            println!("{}", incident_json(i));
+            outln!("{}", incident_json(i));
         }
         return Ok(ExitCode::SUCCESS);
     }
     let scope = args.asn.map(|a| format!(" of AS{}", a.0)).unwrap_or_default();
-    println!("{} Action 1 incidents{scope} in {month}", incidents.len());
+    outln!("{} Action 1 incidents{scope} in {month}", incidents.len());
     for i in &incidents {
         for line in incident_lines(i) {
-            println!("  {line}");
+            outln!("  {line}");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -59,7 +59,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let outcome = inspect_file(path, mode, progress);
         failed |= outcome.failure.is_some();
         if args.json {
-            println!("{}", to_json(&outcome, args.show));
+            outln!("{}", to_json(&outcome, args.show));
         } else {
             print_human(&outcome, args.show);
         }
@@ -179,40 +179,40 @@ fn print_human(o: &Outcome, show: usize) {
         Some(c) => format!(", {c}"),
     };
     let format = o.format.as_deref().unwrap_or("?");
-    println!("{}: {format}{compression}", o.file);
+    outln!("{}: {format}{compression}", o.file);
     if let Some(s) = &o.summary {
-        println!("  records        {}", group(s.records));
-        println!("  elements       {}", group(s.elements));
+        outln!("  records        {}", group(s.records));
+        outln!("  elements       {}", group(s.elements));
         for (k, v) in &s.counts {
-            println!("  {k:<14} {}", group(*v));
+            outln!("  {k:<14} {}", group(*v));
         }
         if !s.classes.is_empty() {
             let classes: Vec<String> =
                 s.classes.iter().map(|(c, n)| format!("{c} {}", group(*n))).collect();
-            println!("  classes        {}", classes.join(", "));
+            outln!("  classes        {}", classes.join(", "));
         }
         let d = &s.diagnostics;
         if d.is_empty() {
-            println!("  problems       none");
+            outln!("  problems       none");
         } else {
             let kinds: Vec<String> = d.counts().map(|(k, n)| format!("{} {k}", group(n))).collect();
-            println!("  problems       {}", kinds.join(", "));
+            outln!("  problems       {}", kinds.join(", "));
             for diag in d.kept().iter().take(show) {
-                println!("    {diag}");
+                outln!("    {diag}");
             }
             let more = d.total().saturating_sub(show.min(d.kept().len()) as u64);
             if more > 0 {
-                println!("    ... and {} more", group(more));
+                outln!("    ... and {} more", group(more));
             }
         }
         if d.truncated() {
-            println!("  the file is truncated: everything before the cut was read");
+            outln!("  the file is truncated: everything before the cut was read");
         }
     }
     if let Some(f) = &o.failure {
-        println!("  error: {f}");
+        outln!("  error: {f}");
     }
-    println!("  time           {:.2} s", o.seconds);
+    outln!("  time           {:.2} s", o.seconds);
 }
 
 /// 1234567 -> "1,234,567".

@@ -3,6 +3,21 @@
 //! Each subcommand lives in its own module; this file only parses arguments
 //! and maps failures to exit codes (0 success, 1 failure, 2 usage error).
 
+/// `println!` for command output: a closed pipe (`manrs ... | head`) ends
+/// the program quietly instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            eprintln!("error: writing to stdout: {e}");
+            std::process::exit(1);
+        }
+    }};
+}
+
 mod check;
 mod demo;
 mod incidents;

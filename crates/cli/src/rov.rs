@@ -98,15 +98,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 .collect();
             out["results"] = json!(list);
         }
-        println!("{out}");
+        outln!("{out}");
     } else {
         if args.detail {
             for (p, o, s) in &detail {
                 let o = o.map(|a| a.to_string()).unwrap_or_else(|| "AS_SET".into());
-                println!("{p} {o} {}", s.as_str());
+                outln!("{p} {o} {}", s.as_str());
             }
         }
-        println!(
+        outln!(
             "{} routes: {} valid, {} invalid, {} not found ({} VRPs loaded in {loaded:.2} s, total {seconds:.2} s)",
             counts.total(),
             counts.valid,

@@ -127,7 +127,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         let outcome = run_period(&manifest, period, mode, &mut store, &args, &reporter)?;
         if args.json {
-            println!("{}", serde_json::to_string(&outcome)?);
+            outln!("{}", serde_json::to_string(&outcome)?);
         } else {
             print_outcome(&outcome, &args.db);
         }
@@ -180,35 +180,48 @@ pub fn build_period(
 /// Prints a period's summary.
 pub fn print_outcome(o: &PeriodOutcome, db: &Path) {
     let s = &o.snapshot;
-    println!(
+    outln!(
         "{}: {} routes ({} prefixes, {} origin ASes, {} peers) from {} files",
-        o.month, s.routes, s.prefixes, s.origins, s.peers, o.files
+        o.month,
+        s.routes,
+        s.prefixes,
+        s.origins,
+        s.peers,
+        o.files
     );
-    println!(
+    outln!(
         "  RPKI ({} VRPs): {} valid, {} invalid, {} not found",
-        o.vrps, o.rov.valid, o.rov.invalid, o.rov.not_found
+        o.vrps,
+        o.rov.valid,
+        o.rov.invalid,
+        o.rov.not_found
     );
     match o.irr_covered {
-        Some(c) => println!(
+        Some(c) => outln!(
             "  IRR ({} route objects): {c} of {} routes covered, {} by an object of their own prefix",
             o.irr_objects,
             s.routes,
             o.irr_exact.unwrap_or(0)
         ),
-        None => println!("  IRR: no IRR data in this period (M7IRR not scored)"),
+        None => outln!("  IRR: no IRR data in this period (M7IRR not scored)"),
     }
     let left_out = s.as_set_skipped + s.empty_path + s.outside_period + s.below_min_peers;
     if left_out > 0 {
-        println!(
+        outln!(
             "  left out: {} AS_SET-origin announcements, {} empty paths, {} outside the month, {} routes below the peer threshold",
-            s.as_set_skipped, s.empty_path, s.outside_period, s.below_min_peers
+            s.as_set_skipped,
+            s.empty_path,
+            s.outside_period,
+            s.below_min_peers
         );
     }
     let a = &o.action1;
     let pruned: Vec<String> = a.pruned.iter().map(|(k, v)| format!("{v} {k}")).collect();
-    println!(
-        "  Action 1: {} incidents; {} hijacks ({} origin conflicts, {} without evidence either way, {} suspects pruned: {}); bogon routes: {} full, {} administrative, {} from bogon ASNs",
+    outln!(
+        "  Action 1: {} incidents; {} route leaks ({} relationships); {} hijacks ({} origin conflicts, {} without evidence either way, {} suspects pruned: {}); bogon routes: {} full, {} administrative, {} from bogon ASNs",
         a.incidents,
+        a.leaks,
+        a.relationships,
         a.hijacks,
         a.conflicts,
         a.unresolved,
@@ -219,7 +232,7 @@ pub fn print_outcome(o: &PeriodOutcome, db: &Path) {
         a.bogon_origin_asn
     );
     if o.input_problems > 0 {
-        println!("  {} input problems skipped (see the per-file lines above)", o.input_problems);
+        outln!("  {} input problems skipped (see the per-file lines above)", o.input_problems);
     }
-    println!("  stored in {}: {} networks scored", db.display(), o.networks);
+    outln!("  stored in {}: {} networks scored", db.display(), o.networks);
 }

@@ -356,3 +356,60 @@ inputs = [
     );
     assert_eq!(c["holder"], "CLOUDFLARENET - Cloudflare, Inc.");
 }
+
+/// Action 1 on the 2026-02-22 updates with every pruning source of
+/// ../shared/data: all VRPs, the RIPE-NONAUTH route objects, CAIDA's AS
+/// relationships (2024-08) and AS-to-organisation (2021-10). The demo's one
+/// hijack suspect (AS48678 on 185.103.196.0/24, RPKI-valid for AS201021)
+/// is pruned: CAIDA says AS201021 is AS48678's provider. Counts recorded in
+/// docs/action1.md.
+#[test]
+fn action1_pruning_on_2026_data() {
+    let Some(shared) = manrs_test_support::shared_data_dir() else { return };
+    let s = shared.display();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo");
+    let d = demo.display();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("feb.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[[period]]
+month = "2026-02"
+inputs = [
+  {{ kind = "mrt", path = "{d}/updates.20260222.1530.bz2", collector = "route-views2" }},
+  {{ kind = "vrps", path = "{s}/rpki-client-vrps-2025-07-20/rpkiclient_summary_20250720T093135Z.json.bz2" }},
+  {{ kind = "irr", path = "{s}/irr-ripe-db-dump-2023-11/ripe-nonauth.db.route*.gz" }},
+  {{ kind = "as-relationships", path = "{s}/caida-as-relationships/20240801.as-rel2.txt.bz2" }},
+  {{ kind = "as-org", path = "{s}/caida-as2org/20211001.as-org2info.jsonl.gz" }},
+  {{ kind = "iana", path = "{d}/ipv*.csv" }},
+]
+"#
+        ),
+    )
+    .unwrap();
+    let db = dir.path().join("feb.db");
+    let v = run_json(&config, &db);
+    let a = &v["action1"];
+    assert_eq!(a["relationships"], "caida");
+    assert_eq!(
+        (a["conflicts"].as_u64(), a["unresolved"].as_u64(), a["suspects"].as_u64()),
+        (Some(454), Some(398), Some(13))
+    );
+    assert_eq!(
+        a["pruned"],
+        serde_json::json!({"CustomerOrProvider": 3, "LegitimateOnPath": 5, "RpkiValid": 5})
+    );
+    assert_eq!(a["hijacks"], 0);
+    assert_eq!(a["leaks"], 1442);
+    let o = manrs(&["incidents", "--db", db.to_str().unwrap(), "--json"]);
+    let incidents: Vec<Value> =
+        stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(incidents.iter().filter(|i| i["metric"] == "M1").count(), 80);
+    assert!(
+        incidents.iter().all(|i| i["asn"] != 48678),
+        "the demo's suspect is explained by CAIDA"
+    );
+    let leak = incidents.iter().find(|i| i["metric"] == "M1").unwrap();
+    assert_eq!(leak["evidence"][0]["relationships"], "caida");
+}

@@ -212,7 +212,8 @@ fn merge_intervals(mut v: Vec<(i64, Option<i64>)>) -> Vec<(i64, Option<i64>)> {
 }
 
 /// A customer/provider or peer link between two ASes (CAIDA as-rel).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Relationship {
     /// The first AS is a provider of the second.
     ProviderOf,

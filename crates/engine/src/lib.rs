@@ -9,6 +9,7 @@
 //! * [`bogons`]: the bogon reference of Action 1 (full and administrative);
 //! * [`hijacks`]: MOAS / sub-MOAS misorigination detection with pruning
 //!   (Action 1, M2/M2C);
+//! * [`leaks`]: valley-free route-leak detection (Action 1, M1/M1C);
 //! * [`incidents`]: incident consolidation, duration weighting and the
 //!   penalty-to-score mapping (manrs-spec §2.3, §2.5);
 //! * [`settings`]: the analysis choices and the scoring profile.
@@ -19,6 +20,7 @@ pub mod bogons;
 pub mod hijacks;
 pub mod incidents;
 pub mod irr;
+pub mod leaks;
 pub mod metrics;
 pub mod relationships;
 pub mod rov;

@@ -59,6 +59,12 @@ pub struct Settings {
     /// a single RIB dump counts for this long (the prototype's bogon data
     /// was daily, manrs-spec §2.3; default 86,400).
     pub bogon_min_duration: i64,
+    /// Whether valley-free violations found with relationships inferred
+    /// from the paths (no CAIDA file in the manifest) become M1/M1C
+    /// incidents. Default false: the inference agrees with CAIDA on about
+    /// 82 % of links (docs/action1.md), too few to blame anyone; such leaks
+    /// are counted and reported as candidates only.
+    pub leaks_from_inferred: bool,
 }
 
 impl Default for Settings {
@@ -70,6 +76,7 @@ impl Default for Settings {
             hijack_min_peers: 3,
             administrative_bogons: false,
             bogon_min_duration: 86_400,
+            leaks_from_inferred: false,
         }
     }
 }

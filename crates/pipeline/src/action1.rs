@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use manrs_engine::hijacks::{Context, Detection, OriginSpan, detect};
+use manrs_engine::leaks::Leak;
 use manrs_engine::{
     BogonClass, BogonRef, Event, Peer, Settings, SnapshotRoute, Weighting, consolidate,
 };
@@ -38,6 +39,11 @@ pub struct Action1Stats {
     pub bogon_administrative: u64,
     /// Routes whose origin is a bogon AS number.
     pub bogon_origin_asn: u64,
+    /// Valley-free violations found (with inferred relationships these are
+    /// candidates, not incidents, unless the settings say otherwise).
+    pub leaks: u64,
+    /// Where the AS relationships came from: `caida` or `inferred`.
+    pub relationships: String,
     /// Incidents stored.
     pub incidents: u64,
 }
@@ -67,6 +73,7 @@ pub fn action1(
     spans: &[OriginSpan],
     ctx: &Context<'_>,
     bogons: &BogonRef,
+    (leaks, relationships): (&[Leak], &str),
     settings: &Settings,
     weighting: &Weighting,
 ) -> Action1 {
@@ -119,6 +126,47 @@ pub fn action1(
                 events.push(ev(*u, "M2C"));
             }
         }
+    }
+
+    // Route leaks.
+    stats.leaks = leaks.len() as u64;
+    stats.relationships = relationships.to_string();
+    let leak_confidence = if relationships == "caida" { 0.8 } else { 0.5 };
+    let leaks: &[Leak] =
+        if relationships == "caida" || settings.leaks_from_inferred { leaks } else { &[] };
+    for l in leaks {
+        let i = findings.len();
+        let mut first = peer_json(peers, l.path.peer);
+        first["time"] = json!(l.path.first);
+        first["path"] = json!(l.path.path);
+        findings.push(json!({
+            "type": "leak",
+            "leaker": l.leaker,
+            "from": l.from,
+            "fromRelationship": l.from_rel,
+            "to": l.to,
+            "toRelationship": l.to_rel,
+            "prefix": l.path.prefix,
+            "origin": l.path.path.last(),
+            "firstSeen": l.path.first,
+            "lastSeen": l.path.last,
+            "announcements": l.path.count,
+            "relationships": relationships,
+            "confidence": leak_confidence,
+            "first": first,
+        }));
+        confidence.push(Some(leak_confidence));
+        let end = l.path.last.max(l.path.first + settings.bogon_min_duration);
+        let ev = |asn: Asn, metric| Event {
+            asn,
+            metric,
+            start: l.path.first,
+            end: Some(end),
+            weight: 1.0,
+            evidence: i,
+        };
+        events.push(ev(l.leaker, "M1"));
+        events.push(ev(l.to, "M1C"));
     }
 
     // Bogon prefixes and bogon origin ASNs.
@@ -239,10 +287,27 @@ fn summarise(metric: &str, asn: Asn, evidence: &[Value]) -> String {
         ),
         "M3" => format!("originated bogon {prefix}: {}{more}", f["reason"].as_str().unwrap_or("")),
         "M3C" => format!("propagated bogon {prefix} from AS{origin}{more}"),
+        "M1" => format!(
+            "passed {prefix} from AS{} (its {}) to AS{} (its {}){more}",
+            f["from"],
+            relation(&f["fromRelationship"]),
+            f["to"],
+            relation(&f["toRelationship"])
+        ),
+        "M1C" => format!("accepted and propagated {prefix} leaked by AS{}{more}", f["leaker"]),
         "M4" => format!(
             "propagated {prefix} from bogon AS{origin}: {}{more}",
             f["reason"].as_str().unwrap_or("")
         ),
         _ => format!("AS{}: {metric}{more}", asn.0),
+    }
+}
+
+/// "provider" or "peer", for a relationship seen from the leaker.
+fn relation(v: &Value) -> &'static str {
+    match v.as_str() {
+        Some("customer-of") => "provider",
+        Some("provider-of") => "customer",
+        _ => "peer",
     }
 }

@@ -9,6 +9,8 @@ use std::time::Instant;
 
 use bgpkit_parser::models::{AsPathSegment, ElemType};
 use manrs_engine::hijacks::{Context, Timeline};
+use manrs_engine::leaks::SeenPath;
+use manrs_engine::relationships::collapse;
 use manrs_engine::{IrrIndex, Segment, SnapshotBuilder, VrpIndex};
 use manrs_input::Input;
 use manrs_irr::RpslReader;
@@ -95,6 +97,9 @@ pub struct Ingested {
     /// The hijack detector's context (organisations, relationships,
     /// registries); VRPs and IRR are added at analysis.
     pub context: Context<'static>,
+    /// Every distinct AS path (prepending removed) of the MRT inputs, for
+    /// route-leak detection and relationship inference.
+    pub paths: HashMap<Vec<Asn>, SeenPath>,
     /// IANA registry rows (bogon reference).
     pub iana: Vec<IanaEntry>,
     /// Delegated-stats records of space and AS numbers not delegated
@@ -121,6 +126,7 @@ pub fn ingest_period(
         holders: HashMap::new(),
         delegations: HashMap::new(),
         timeline: Timeline::new(),
+        paths: HashMap::new(),
         context: Context { min_peers: manifest.analysis.hijack_min_peers, ..Context::default() },
         iana: Vec::new(),
         undelegated: Vec::new(),
@@ -319,6 +325,25 @@ fn read_mrt(
         if single_origin {
             let baseline = e.record_type.name().starts_with("TABLE_DUMP");
             out.timeline.announce(peer, prefix, &sequence, time, baseline);
+            let key = collapse(&sequence);
+            match out.paths.get_mut(&key) {
+                Some(p) => {
+                    p.first = p.first.min(time);
+                    p.last = p.last.max(time);
+                    p.count += 1;
+                }
+                None => {
+                    let seen = SeenPath {
+                        path: key.clone(),
+                        prefix,
+                        peer,
+                        first: time,
+                        last: time,
+                        count: 1,
+                    };
+                    out.paths.insert(key, seen);
+                }
+            }
         } else {
             out.timeline.withdraw(peer, prefix, time);
         }

@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 
 use manrs_engine::hijacks::Context;
+use manrs_engine::leaks::{SeenPath, detect_leaks};
+use manrs_engine::relationships::infer;
 use manrs_engine::{Analysis, Profile, RovCounts, Settings, SnapshotStats, Weighting, analyse};
 use manrs_store::{
     IrrEvidence, MetricRow, NetworkRow, PeriodInfo, PeriodMeta, RouteRow, SourceRow, Store, VrpRow,
@@ -99,6 +101,7 @@ pub fn store_period(
         holders,
         delegations,
         timeline,
+        paths,
         context,
         iana,
         undelegated,
@@ -111,6 +114,18 @@ pub fn store_period(
     crate::hijacks::add_iana(&mut context, &iana);
     let bogons = bogon_reference(&iana, &undelegated);
     let spans = timeline.finish();
+    let mut paths: Vec<SeenPath> = paths.into_values().collect();
+    paths.sort_by(|a, b| a.path.cmp(&b.path));
+    let (relationships, source) = if context.relationships.is_empty() {
+        (infer(paths.iter().map(|p| p.path.as_slice())), "inferred")
+    } else {
+        (std::mem::take(&mut context.relationships), "caida")
+    };
+    let leaks = detect_leaks(&paths, &relationships);
+    if source == "caida" {
+        // Only measured relationships prune hijack suspects.
+        context.relationships = relationships;
+    }
     let action1 = action1(
         month,
         &snapshot.routes,
@@ -118,10 +133,11 @@ pub fn store_period(
         &spans,
         &context,
         &bogons,
+        (&leaks, source),
         settings,
         &Weighting::default(),
     );
-    drop(spans);
+    drop((spans, paths, leaks));
     observer.stage("validating routes");
     let snapshot_stats = snapshot.stats.clone();
     let analysis: Analysis = analyse(snapshot, &vrps, irr.as_ref(), settings, profile);
