@@ -12,7 +12,6 @@
 //! `--json` prints one object per ASN per line, in the camelCase shape of
 //! the MANRS API v2 (manrs-spec §3.3.2), with an `evidence` member.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -27,12 +26,8 @@ pub struct Args {
     /// AS numbers (`64500` or `AS64500`).
     #[arg(required = true)]
     asns: Vec<Asn>,
-    /// The database written by `manrs run` or `manrs demo`.
-    #[arg(long)]
-    db: PathBuf,
-    /// The period (YYYY-MM); default the newest stored.
-    #[arg(long)]
-    period: Option<Month>,
+    #[command(flatten)]
+    at: crate::incidents::PeriodArgs,
     /// Print JSON (one object per ASN per line).
     #[arg(long)]
     json: bool,
@@ -43,8 +38,7 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<ExitCode> {
-    let store = Store::open_existing(&args.db)?;
-    let month = crate::incidents::pick_period(&store, &args.db, args.period)?;
+    let (store, month) = args.at.open()?;
     let mut found = 0;
     for asn in &args.asns {
         let report = Report::load(&store, month, *asn, args.limit)?;

@@ -12,18 +12,34 @@ use manrs_store::{IncidentRow, Store};
 use manrs_types::{Asn, Month, format_utc};
 use serde_json::{Value, json};
 
+/// The stored period a report reads.
+#[derive(Debug, clap::Args)]
+pub struct PeriodArgs {
+    /// The database written by `manrs run` or `manrs demo`.
+    #[arg(long)]
+    pub db: PathBuf,
+    /// The period (YYYY-MM); default the newest stored.
+    #[arg(long)]
+    pub period: Option<Month>,
+}
+
+impl PeriodArgs {
+    /// Opens the store and picks the period.
+    pub fn open(&self) -> Result<(Store, Month)> {
+        let store = Store::open_existing(&self.db)?;
+        let month = pick_period(&store, &self.db, self.period)?;
+        Ok((store, month))
+    }
+}
+
 /// Arguments of `manrs incidents`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Only the incidents of this AS.
     #[arg(long)]
     asn: Option<Asn>,
-    /// The database written by `manrs run` or `manrs demo`.
-    #[arg(long)]
-    db: PathBuf,
-    /// The period (YYYY-MM); default the newest stored.
-    #[arg(long)]
-    period: Option<Month>,
+    #[command(flatten)]
+    at: PeriodArgs,
     /// Print one JSON object per incident per line.
     #[arg(long)]
     json: bool,
@@ -102,8 +118,7 @@ pub fn incident_lines(i: &IncidentRow) -> Vec<String> {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<ExitCode> {
-    let store = Store::open_existing(&args.db)?;
-    let month = pick_period(&store, &args.db, args.period)?;
+    let (store, month) = args.at.open()?;
     let incidents = store.incidents(month, args.asn)?;
     if args.json {
         for i in &incidents {

@@ -57,11 +57,15 @@ pub struct Action1 {
     pub stats: Action1Stats,
 }
 
-fn peer_json(peers: &[Peer], id: u32) -> Value {
-    match peers.get(id as usize) {
+/// Where and when a path was first seen: collector, peer, time, path.
+fn sighting(peers: &[Peer], id: u32, time: i64, path: &[Asn]) -> Value {
+    let mut v = match peers.get(id as usize) {
         Some(p) => json!({"collector": p.collector, "peerIp": p.ip.to_string(), "peerAsn": p.asn}),
-        None => Value::Null,
-    }
+        None => json!({}),
+    };
+    v["time"] = json!(time);
+    v["path"] = json!(path);
+    v
 }
 
 /// Finds the Action 1 incidents of a period.
@@ -94,9 +98,7 @@ pub fn action1(
     for h in d.hijacks.iter().filter(|h| h.pruned.is_none()) {
         stats.hijacks += 1;
         let i = findings.len();
-        let mut first = peer_json(peers, h.first.peer);
-        first["time"] = json!(h.first.time);
-        first["path"] = json!(h.first.path);
+        let first = sighting(peers, h.first.peer, h.first.time, &h.first.path);
         findings.push(json!({
             "type": "hijack",
             "kind": h.kind,
@@ -136,9 +138,7 @@ pub fn action1(
         if relationships == "caida" || settings.leaks_from_inferred { leaks } else { &[] };
     for l in leaks {
         let i = findings.len();
-        let mut first = peer_json(peers, l.path.peer);
-        first["time"] = json!(l.path.first);
-        first["path"] = json!(l.path.path);
+        let first = sighting(peers, l.path.peer, l.path.first, &l.path.path);
         findings.push(json!({
             "type": "leak",
             "leaker": l.leaker,
