@@ -402,6 +402,10 @@ inputs = [
     );
     assert_eq!(a["hijacks"], 0);
     assert_eq!(a["leaks"], 1442);
+    // The 100 ASPAs of 2025-07-20 attest 107 of the 12,146 distinct paths
+    // valley-free and prove none a leak.
+    assert_eq!(a["aspa"], serde_json::json!({"unknown": 12039, "valid": 107}));
+    assert_eq!(a["leaksAspaValid"], 0);
     let o = manrs(&["incidents", "--db", db.to_str().unwrap(), "--json"]);
     let incidents: Vec<Value> =
         stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();

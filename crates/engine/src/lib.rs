@@ -6,6 +6,7 @@
 //! * [`relationships`]: AS relationships inferred from paths (Gao);
 //! * [`metrics`]: the Action 4 metrics M7RPKI and M7IRR with evidence
 //!   (manrs-spec §2.4);
+//! * [`aspa`]: ASPA path verification (route-leak evidence);
 //! * [`bogons`]: the bogon reference of Action 1 (full and administrative);
 //! * [`hijacks`]: MOAS / sub-MOAS misorigination detection with pruning
 //!   (Action 1, M2/M2C);
@@ -16,6 +17,7 @@
 //!
 //! Incidents (Action 1) and the other key figures grow here.
 
+pub mod aspa;
 pub mod bogons;
 pub mod hijacks;
 pub mod incidents;

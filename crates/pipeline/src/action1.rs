@@ -7,8 +7,10 @@
 
 use std::collections::BTreeMap;
 
+use manrs_engine::aspa::{AspaIndex, AspaVerdict};
+use manrs_engine::hijacks::Relationship;
 use manrs_engine::hijacks::{Context, Detection, OriginSpan, detect};
-use manrs_engine::leaks::Leak;
+use manrs_engine::leaks::{Leak, SeenPath};
 use manrs_engine::{
     BogonClass, BogonRef, Event, Peer, Settings, SnapshotRoute, Weighting, consolidate,
 };
@@ -44,6 +46,11 @@ pub struct Action1Stats {
     pub leaks: u64,
     /// Where the AS relationships came from: `caida` or `inferred`.
     pub relationships: String,
+    /// Distinct paths by ASPA verdict (`valid`, `invalid`, `unknown`).
+    pub aspa: BTreeMap<String, u64>,
+    /// Relationship-based leaks dropped because their path is ASPA-valid
+    /// (every hop attested valley-free).
+    pub leaks_aspa_valid: u64,
     /// Incidents stored.
     pub incidents: u64,
 }
@@ -77,7 +84,8 @@ pub fn action1(
     spans: &[OriginSpan],
     ctx: &Context<'_>,
     bogons: &BogonRef,
-    (leaks, relationships): (&[Leak], &str),
+    (leaks, relationships, aspa): (&[Leak], &str, &AspaIndex),
+    paths: &[SeenPath],
     settings: &Settings,
     weighting: &Weighting,
 ) -> Action1 {
@@ -136,7 +144,44 @@ pub fn action1(
     let leak_confidence = if relationships == "caida" { 0.8 } else { 0.5 };
     let leaks: &[Leak] =
         if relationships == "caida" || settings.leaks_from_inferred { leaks } else { &[] };
-    for l in leaks {
+    // ASPA-invalid paths are leaks on their own evidence (signed objects).
+    let mut aspa_leaks: Vec<Leak> = Vec::new();
+    if !aspa.is_empty() {
+        for p in paths {
+            let verdict = aspa.verify(&p.path);
+            *stats.aspa.entry(format!("{verdict:?}").to_lowercase()).or_insert(0) += 1;
+            if let Some((leaker, to)) = aspa.leak(&p.path)
+                && !leaks.iter().any(|l| l.leaker == leaker && l.to == to && l.path.path == p.path)
+            {
+                let up: Vec<Asn> = p.path.iter().rev().copied().collect();
+                let from = up
+                    .iter()
+                    .position(|a| *a == leaker)
+                    .and_then(|i| i.checked_sub(1))
+                    .map(|i| up[i]);
+                aspa_leaks.push(Leak {
+                    leaker,
+                    from: from.unwrap_or(leaker),
+                    from_rel: Relationship::CustomerOf,
+                    to,
+                    to_rel: Relationship::CustomerOf,
+                    path: p.clone(),
+                });
+            }
+        }
+    }
+    let all: Vec<(&Leak, &str)> = leaks
+        .iter()
+        .filter(|l| {
+            let valid = !aspa.is_empty() && aspa.verify(&l.path.path) == AspaVerdict::Valid;
+            stats.leaks_aspa_valid += u64::from(valid);
+            !valid
+        })
+        .map(|l| (l, relationships))
+        .chain(aspa_leaks.iter().map(|l| (l, "aspa")))
+        .collect();
+    for (l, basis) in all {
+        let leak_confidence = if basis == "aspa" { 0.9 } else { leak_confidence };
         let i = findings.len();
         let first = sighting(peers, l.path.peer, l.path.first, &l.path.path);
         findings.push(json!({
@@ -151,7 +196,8 @@ pub fn action1(
             "firstSeen": l.path.first,
             "lastSeen": l.path.last,
             "announcements": l.path.count,
-            "relationships": relationships,
+            "relationships": basis,
+            "aspa": if aspa.is_empty() { Value::Null } else { json!(aspa.verify(&l.path.path)) },
             "confidence": leak_confidence,
             "first": first,
         }));
@@ -287,6 +333,9 @@ fn summarise(metric: &str, asn: Asn, evidence: &[Value]) -> String {
         ),
         "M3" => format!("originated bogon {prefix}: {}{more}", f["reason"].as_str().unwrap_or("")),
         "M3C" => format!("propagated bogon {prefix} from AS{origin}{more}"),
+        "M1" if f["relationships"] == "aspa" => {
+            format!("passed {prefix} to AS{}: its ASPA-invalid path leaves a valley{more}", f["to"])
+        }
         "M1" => format!(
             "passed {prefix} from AS{} (its {}) to AS{} (its {}){more}",
             f["from"],

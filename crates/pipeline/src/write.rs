@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use manrs_engine::aspa::AspaIndex;
 use manrs_engine::hijacks::Context;
 use manrs_engine::leaks::{SeenPath, detect_leaks};
 use manrs_engine::relationships::infer;
@@ -133,7 +134,8 @@ pub fn store_period(
         &spans,
         &context,
         &bogons,
-        (&leaks, source),
+        (&leaks, source, &AspaIndex::new(&aspas)),
+        &paths,
         settings,
         &Weighting::default(),
     );
