@@ -42,7 +42,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut found = 0;
     for asn in &args.asns {
         let report = Report::load(&store, month, *asn, args.limit)?;
-        found += usize::from(report.metrics.is_some());
+        found += usize::from(report.metrics.is_some() || !report.incidents.is_empty());
         if args.json {
             outln!("{}", report.to_json());
         } else {
@@ -171,7 +171,11 @@ impl Report {
         outln!("AS{}{who}, period {}", self.asn.0, self.month);
         self.print_incidents();
         let Some(m) = &self.metrics else {
-            outln!("  no route originated by AS{} in {}: nothing to score", self.asn.0, self.month);
+            outln!(
+                "  no route originated by AS{} in {}: no Action 4 score",
+                self.asn.0,
+                self.month
+            );
             outln!();
             return;
         };
