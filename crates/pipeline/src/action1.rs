@@ -215,8 +215,18 @@ pub fn action1(
         events.push(ev(l.to, "M1C"));
     }
 
-    // Bogon prefixes and bogon origin ASNs.
+    // Bogon prefixes and bogon origin ASNs. Undated routes (prefix-origin
+    // lists) are counted but give no event: they have no time span.
     for r in routes {
+        let prefix_match = bogons.prefix(&r.prefix);
+        let asn_match = bogons.asn(r.origin);
+        if let Some(m) = &prefix_match {
+            match m.class {
+                BogonClass::Full => stats.bogon_full += 1,
+                BogonClass::Administrative => stats.bogon_administrative += 1,
+            }
+        }
+        stats.bogon_origin_asn += u64::from(asn_match.is_some());
         let (Some(first), Some(last)) = (r.first_seen, r.last_seen) else { continue };
         let end = last.max(first + settings.bogon_min_duration);
         let base = json!({
@@ -227,56 +237,49 @@ pub fn action1(
             "lastSeen": last,
             "peers": r.peers,
         });
-        if let Some(m) = bogons.prefix(&r.prefix) {
-            match m.class {
-                BogonClass::Full => stats.bogon_full += 1,
-                BogonClass::Administrative => stats.bogon_administrative += 1,
+        let counts =
+            |class: BogonClass| class == BogonClass::Full || settings.administrative_bogons;
+        if let Some(m) = prefix_match.filter(|m| counts(m.class)) {
+            let i = findings.len();
+            let mut f = base.clone();
+            f["type"] = json!("bogon-prefix");
+            f["class"] = json!(m.class);
+            f["block"] = json!(m.block);
+            f["reason"] = json!(m.reason);
+            findings.push(f);
+            confidence.push(None);
+            let ev = |asn: Asn, metric| Event {
+                asn,
+                metric,
+                start: first,
+                end: Some(end),
+                weight: 1.0,
+                evidence: i,
+            };
+            events.push(ev(r.origin, "M3"));
+            for u in &r.upstreams {
+                events.push(ev(*u, "M3C"));
             }
-            if m.class == BogonClass::Full || settings.administrative_bogons {
-                let i = findings.len();
-                let mut f = base.clone();
-                f["type"] = json!("bogon-prefix");
-                f["class"] = json!(m.class);
-                f["block"] = json!(m.block);
-                f["reason"] = json!(m.reason);
-                findings.push(f);
-                confidence.push(None);
-                let ev = |asn: Asn, metric| Event {
-                    asn,
-                    metric,
+        }
+        if let Some(m) = asn_match.filter(|m| counts(m.class)) {
+            let i = findings.len();
+            let mut f = base;
+            f["type"] = json!("bogon-asn");
+            f["class"] = json!(m.class);
+            f["reason"] = json!(m.reason);
+            findings.push(f);
+            confidence.push(None);
+            // The bogon origin is no network: the AS that propagated the
+            // route is held responsible.
+            for u in &r.upstreams {
+                events.push(Event {
+                    asn: *u,
+                    metric: "M4",
                     start: first,
                     end: Some(end),
                     weight: 1.0,
                     evidence: i,
-                };
-                events.push(ev(r.origin, "M3"));
-                for u in &r.upstreams {
-                    events.push(ev(*u, "M3C"));
-                }
-            }
-        }
-        if let Some(m) = bogons.asn(r.origin) {
-            stats.bogon_origin_asn += 1;
-            if m.class == BogonClass::Full || settings.administrative_bogons {
-                let i = findings.len();
-                let mut f = base;
-                f["type"] = json!("bogon-asn");
-                f["class"] = json!(m.class);
-                f["reason"] = json!(m.reason);
-                findings.push(f);
-                confidence.push(None);
-                // The bogon origin is no network: the AS that propagated
-                // the route is held responsible.
-                for u in &r.upstreams {
-                    events.push(Event {
-                        asn: *u,
-                        metric: "M4",
-                        start: first,
-                        end: Some(end),
-                        weight: 1.0,
-                        evidence: i,
-                    });
-                }
+                });
             }
         }
     }
