@@ -125,7 +125,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
             );
             continue;
         }
-        let outcome = run_period(&manifest, period, mode, &mut store, &args, &reporter)?;
+        let outcome = build_period(
+            &manifest,
+            period,
+            mode,
+            &mut store,
+            args.replace,
+            &args.config,
+            &reporter,
+        )?;
         if args.json {
             outln!("{}", serde_json::to_string(&outcome)?);
         } else {
@@ -133,18 +141,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Reads, analyses and stores one period.
-pub fn run_period(
-    manifest: &Manifest,
-    period: &manrs_manifest::PeriodSpec,
-    mode: Mode,
-    store: &mut Store,
-    args: &Args,
-    reporter: &Reporter,
-) -> Result<PeriodOutcome> {
-    build_period(manifest, period, mode, store, args.replace, &args.config, reporter)
 }
 
 /// Reads, analyses and stores one period (shared with `manrs demo`).
