@@ -156,10 +156,13 @@ impl BogonRef {
         self.prefixes.insert(prefix.net(), (BogonClass::Full, CLEAN));
     }
 
-    /// Adds an inclusive range of bogon AS numbers.
+    /// Adds an inclusive range of bogon AS numbers. Ranges of one class
+    /// are expected not to overlap (true of the RFC ranges and of a RIR's
+    /// delegated records); they are kept sorted for lookup.
     pub fn add_asns(&mut self, lo: u32, hi: u32, class: BogonClass, why: &str) {
         let reason = self.reason(why);
-        self.asns.push((lo, hi, class, reason));
+        let at = self.asns.partition_point(|r| (r.0, r.1) < (lo, hi));
+        self.asns.insert(at, (lo, hi, class, reason));
     }
 
     /// Adds the IPv6 global unicast space (2000::/3) that none of
@@ -203,9 +206,11 @@ impl BogonRef {
 
     /// The bogon class of an AS number (full ranges first).
     pub fn asn(&self, asn: Asn) -> Option<BogonMatch> {
-        let hit = |class: BogonClass| {
-            self.asns.iter().find(|(lo, hi, c, _)| *c == class && (*lo..=*hi).contains(&asn.0))
-        };
+        // Within a class the ranges do not overlap, so the only candidate
+        // of a class is its last range starting at or below `asn`.
+        let ranges = &self.asns[..self.asns.partition_point(|r| r.0 <= asn.0)];
+        let hit =
+            |class: BogonClass| ranges.iter().rev().find(|r| r.2 == class).filter(|r| r.1 >= asn.0);
         let (_, _, class, reason) =
             hit(BogonClass::Full).or_else(|| hit(BogonClass::Administrative))?;
         Some(BogonMatch {
