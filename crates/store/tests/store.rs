@@ -1,11 +1,13 @@
-//! The store: round trips, atomic periods, schema versions, bad files.
+//! The store: round trips, atomic periods, crashes, queries in address
+//! order, schema versions, bad files.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use manrs_engine::{Band, RovState, SnapshotRoute};
 use manrs_store::{
-    IrrEvidence, MetricRow, NetworkRow, PeriodMeta, RouteQuery, RouteRow, SourceRow, Store,
-    StoreError, VrpRow,
+    IncidentRow, IrrEvidence, MetricRow, NetworkRow, PeriodInfo, PeriodMeta, RouteQuery, RouteRow,
+    SCHEMA_VERSION, SourceRow, Store, StoreError, VrpRow,
 };
 use manrs_types::{Asn, Month};
 use serde_json::json;
@@ -43,6 +45,10 @@ fn route(prefix: &str, origin: u32, rov: RovState) -> RouteRow {
     }
 }
 
+fn vrp(prefix: &str, max_len: u8, asn: u32, matched: bool) -> VrpRow {
+    VrpRow { prefix: prefix.parse().unwrap(), max_len, asn: Asn(asn), ta: None, matched }
+}
+
 fn metric(asn: u32, routes: u64) -> MetricRow {
     MetricRow {
         asn: Asn(asn),
@@ -58,8 +64,13 @@ fn metric(asn: u32, routes: u64) -> MetricRow {
     }
 }
 
-/// Writes a period with the given routes (all of origin 64500 unless set).
-fn write(store: &mut Store, m: &str, routes: &[RouteRow], replace: bool) -> Result<(), StoreError> {
+/// Writes a period with the given routes and one metrics row.
+fn write(
+    store: &mut Store,
+    m: &str,
+    routes: &[RouteRow],
+    replace: bool,
+) -> Result<PeriodInfo, StoreError> {
     let mut w = store.begin_period(&meta(m), replace)?;
     for r in routes {
         w.add_route(r)?;
@@ -68,11 +79,32 @@ fn write(store: &mut Store, m: &str, routes: &[RouteRow], replace: bool) -> Resu
     w.commit(&json!({"routes": routes.len()}))
 }
 
+/// `prefix origin` of every route the query returns.
+fn listed(store: &Store, m: &str, q: &RouteQuery) -> Vec<String> {
+    store
+        .routes(month(m), q)
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} {}", r.row.route.prefix, r.row.route.origin.0))
+        .collect()
+}
+
+fn all() -> RouteQuery {
+    RouteQuery::default()
+}
+
+fn temp_db() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.db");
+    (dir, path)
+}
+
 #[test]
 fn every_row_round_trips() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("m.db")).unwrap();
-    assert_eq!(store.schema_version().unwrap(), manrs_store::MIGRATIONS.len() as u32);
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version(), SCHEMA_VERSION);
+    assert_eq!(SCHEMA_VERSION as usize, manrs_store::MIGRATIONS.len());
     let source = SourceRow {
         kind: "mrt".into(),
         path: "rib.bz2".into(),
@@ -81,11 +113,21 @@ fn every_row_round_trips() {
         elements: 20,
         errors: 1,
         truncated: true,
-        diagnostics: json!({"errorsByKind": {"truncated": 1}}),
+        diagnostics: json!({"errorsByKind": {"truncated": 1}, "first": ["rib.bz2: truncated"]}),
+    };
+    let clean = SourceRow {
+        kind: "vrps".into(),
+        path: "vrps.json".into(),
+        format: "rpki-client".into(),
+        records: 3,
+        elements: 3,
+        errors: 0,
+        truncated: false,
+        diagnostics: json!({}),
     };
     let mut invalid = route("198.51.100.0/24", 64500, RovState::Invalid);
     invalid.irr = Some(IrrEvidence {
-        source: "RIPE".into(),
+        source: "RIPE-NONAUTH".into(),
         prefix: "198.51.100.0/22".parse().unwrap(),
         exact: false,
     });
@@ -95,30 +137,27 @@ fn every_row_round_trips() {
         undated.route.last_seen,
         undated.route.upstreams,
         undated.route.as_set,
-    ) = (None, None, vec![], true);
+        undated.route.peers,
+        undated.route.collectors,
+    ) = (None, None, vec![], true, u32::MAX, 0);
+    let mut exact = route("203.0.113.0/24", u32::MAX, RovState::Valid);
+    exact.irr = Some(IrrEvidence {
+        source: "RADB".into(),
+        prefix: "203.0.113.0/24".parse().unwrap(),
+        exact: true,
+    });
     let vrps = [
-        VrpRow {
-            prefix: "198.51.100.0/22".parse().unwrap(),
-            max_len: 22,
-            asn: Asn(64500),
-            ta: Some("ripe".into()),
-            matched: false,
-        },
-        VrpRow {
-            prefix: "198.51.100.0/24".parse().unwrap(),
-            max_len: 24,
-            asn: Asn(0),
-            ta: None,
-            matched: false,
-        },
+        VrpRow { ta: Some("ripe".into()), ..vrp("198.51.100.0/22", 22, 64500, false) },
+        vrp("198.51.100.0/24", 24, 0, false),
     ];
     let network = NetworkRow {
         asn: Asn(64500),
-        holder: Some("EXAMPLE - Example".into()),
+        holder: Some("EXAMPLE - Example, «ünïcode»".into()),
         country: Some("NL".into()),
         rir: Some("ripencc".into()),
         status: Some("assigned".into()),
     };
+    let bare = NetworkRow { asn: Asn(64501), holder: None, country: None, rir: None, status: None };
     let m = MetricRow {
         asn: Asn(64500),
         routes: 4,
@@ -131,37 +170,275 @@ fn every_row_round_trips() {
         irr_value: Some(0.75),
         irr_band: Some(Band::Aspiring),
     };
+    let no_irr = MetricRow { asn: Asn(64501), ..metric(64501, 1) };
+    let incident = IncidentRow {
+        asn: Asn(64500),
+        metric: "M2".into(),
+        weight: 1.0,
+        start: 1_785_420_000,
+        end: 1_785_430_000,
+        score: 0.5,
+        confidence: Some(0.7),
+        summary: "originated 192.0.2.0/24".into(),
+        evidence: json!([{"prefix": "192.0.2.0/24", "peers": [1, 2]}]),
+    };
+
     let mut w = store.begin_period(&meta("2026-07"), false).unwrap();
+    assert_eq!(w.month(), month("2026-07"));
     w.add_source(&source).unwrap();
+    w.add_source(&clean).unwrap();
     let id = w.add_route(&invalid).unwrap();
     for v in &vrps {
         w.add_route_vrp(id, v).unwrap();
     }
     w.add_route(&undated).unwrap();
+    w.add_route(&exact).unwrap();
     w.add_network(&network).unwrap();
+    w.add_network(&bare).unwrap();
     w.add_metrics(&m).unwrap();
-    w.commit(&json!({"ok": true})).unwrap();
+    w.add_metrics(&no_irr).unwrap();
+    w.add_incident(&incident).unwrap();
+    let committed = w.commit(&json!({"ok": true, "routes": 3})).unwrap();
 
     let july = month("2026-07");
     let info = store.period(july).unwrap().unwrap();
-    assert_eq!(info.meta, meta("2026-07"));
-    assert_eq!((info.routes, info.networks), (2, 1));
-    assert_eq!(info.stats, json!({"ok": true}));
-    assert!(info.finished_at > 0);
-    assert_eq!(store.sources(july).unwrap(), vec![source]);
+    assert_eq!(info, committed, "commit returns what is stored");
+    assert_eq!(info.meta(), meta("2026-07"));
+    assert_eq!(info.month(), july);
+    assert_eq!((info.routes, info.networks), (3, 2));
+    assert_eq!(info.stats, json!({"ok": true, "routes": 3}));
+    assert!(info.finished_at >= info.created_at);
+    assert_eq!(store.sources(july).unwrap(), vec![source, clean]);
     assert_eq!(store.network(july, Asn(64500)).unwrap(), Some(network));
-    assert_eq!(store.metrics(july, Asn(64500)).unwrap(), Some(m));
-    let all = store.routes(july, &RouteQuery::default()).unwrap();
-    assert_eq!(all.iter().map(|r| r.row.clone()).collect::<Vec<_>>(), vec![invalid, undated]);
-    assert_eq!(store.route_vrps(all[0].id).unwrap(), vrps.to_vec());
-    assert!(store.route_vrps(all[1].id).unwrap().is_empty());
-    assert_eq!(store.network(month("2026-06"), Asn(64500)).unwrap(), None);
+    assert_eq!(store.network(july, Asn(64501)).unwrap(), Some(bare));
+    assert_eq!(store.network(july, Asn(64502)).unwrap(), None);
+    assert_eq!(store.metrics(july, Asn(64500)).unwrap(), Some(m.clone()));
+    assert_eq!(store.all_metrics(july).unwrap(), vec![m, no_irr]);
+    assert_eq!(store.incidents(july, None).unwrap(), vec![incident]);
+    let routes = store.routes(july, &all()).unwrap();
+    assert_eq!(
+        routes.iter().map(|r| r.row.clone()).collect::<Vec<_>>(),
+        vec![invalid, exact, undated]
+    );
+    assert_eq!(store.route_vrps(routes[0].id).unwrap(), vrps.to_vec());
+    assert!(store.route_vrps(routes[1].id).unwrap().is_empty());
+    assert!(store.route_vrps(-1).unwrap().is_empty());
+
+    // Another month has nothing.
+    let june = month("2026-06");
+    assert_eq!(store.period(june).unwrap(), None);
+    assert_eq!(store.network(june, Asn(64500)).unwrap(), None);
+    assert_eq!(store.metrics(june, Asn(64500)).unwrap(), None);
+    assert!(store.all_metrics(june).unwrap().is_empty());
+    assert!(store.sources(june).unwrap().is_empty());
+    assert!(store.routes(june, &all()).unwrap().is_empty());
+    assert!(store.incidents(june, None).unwrap().is_empty());
+
+    // And all of it is still there after reopening.
+    drop(store);
+    let store = Store::open_existing(&path).unwrap();
+    assert_eq!(store.period(july).unwrap(), Some(committed));
+    assert_eq!(store.count_routes(july, &all()).unwrap(), 3);
 }
 
 #[test]
-fn queries_filter_and_order_by_address() {
+fn periods_are_listed_newest_first() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    assert!(store.periods().unwrap().is_empty());
+    assert_eq!(store.latest_period().unwrap(), None);
+    let r = [route("10.0.0.0/8", 64500, RovState::Valid)];
+    for m in ["2026-02", "2025-12", "2026-07", "2026-10"] {
+        write(&mut store, m, &r, false).unwrap();
+    }
+    let months: Vec<String> =
+        store.periods().unwrap().iter().map(|p| p.month.to_string()).collect();
+    assert_eq!(months, ["2026-10", "2026-07", "2026-02", "2025-12"]);
+    assert_eq!(store.latest_period().unwrap(), Some(month("2026-10")));
+    assert!(store.periods().unwrap().iter().all(|p| (p.routes, p.networks) == (1, 0)));
+}
+
+#[test]
+fn a_stored_period_is_not_overwritten_without_replace() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    write(&mut store, "2026-02", &[route("10.0.0.0/8", 64500, RovState::Valid)], false).unwrap();
+    let e = write(&mut store, "2026-02", &[], false).unwrap_err();
+    assert!(matches!(e, StoreError::PeriodExists { month: m, .. } if m == month("2026-02")), "{e}");
+    let text = e.to_string();
+    assert!(text.contains("2026-02") && text.contains("m.db"), "{text}");
+    assert_eq!(store.count_routes(month("2026-02"), &all()).unwrap(), 1);
+    // The failed attempt left no transaction open: writing goes on.
+    write(&mut store, "2026-03", &[], false).unwrap();
+    assert_eq!(store.periods().unwrap().len(), 2);
+}
+
+#[test]
+fn a_replacement_is_swapped_in_atomically() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    let mut w = store.begin_period(&meta("2026-02"), false).unwrap();
+    let old = w.add_route(&route("10.0.0.0/8", 64500, RovState::Invalid)).unwrap();
+    w.add_route_vrp(old, &vrp("10.0.0.0/8", 8, 64499, false)).unwrap();
+    w.add_network(&NetworkRow {
+        asn: Asn(64500),
+        holder: None,
+        country: None,
+        rir: None,
+        status: None,
+    })
+    .unwrap();
+    w.commit(&json!({"run": 1})).unwrap();
+    write(&mut store, "2026-01", &[route("9.0.0.0/8", 64500, RovState::Valid)], false).unwrap();
+
+    // Another connection, e.g. the web server.
+    let reader = Store::open_existing(&path).unwrap();
+    let feb = month("2026-02");
+    let mut w = store.begin_period(&meta("2026-02"), true).unwrap();
+    w.add_route(&route("192.0.2.0/24", 64501, RovState::Invalid)).unwrap();
+    w.add_route(&route("198.51.100.0/24", 64501, RovState::Invalid)).unwrap();
+    // Before the commit the reader sees the old period, whole.
+    assert_eq!(listed(&reader, "2026-02", &all()), ["10.0.0.0/8 64500"]);
+    assert_eq!(reader.period(feb).unwrap().unwrap().stats, json!({"run": 1}));
+    assert_eq!(reader.route_vrps(old).unwrap().len(), 1);
+    assert!(reader.network(feb, Asn(64500)).unwrap().is_some());
+    let info = w.commit(&json!({"run": 2})).unwrap();
+    assert_eq!((info.routes, info.networks), (2, 0));
+    // After it, the new one, whole; the old rows are gone with it.
+    assert_eq!(listed(&reader, "2026-02", &all()), ["192.0.2.0/24 64501", "198.51.100.0/24 64501"]);
+    assert_eq!(reader.period(feb).unwrap().unwrap().stats, json!({"run": 2}));
+    assert!(reader.route_vrps(old).unwrap().is_empty());
+    assert_eq!(reader.network(feb, Asn(64500)).unwrap(), None);
+    // The other period is untouched.
+    assert_eq!(listed(&reader, "2026-01", &all()), ["9.0.0.0/8 64500"]);
+    assert_eq!(reader.periods().unwrap().len(), 2);
+}
+
+#[test]
+fn a_dropped_writer_leaves_nothing() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    write(&mut store, "2026-02", &[route("10.0.0.0/8", 64500, RovState::Valid)], false).unwrap();
+    {
+        let mut w = store.begin_period(&meta("2026-03"), false).unwrap();
+        for i in 0..100 {
+            w.add_route(&route(&format!("10.{i}.0.0/16"), 64500, RovState::Valid)).unwrap();
+        }
+        w.add_metrics(&metric(64500, 100)).unwrap();
+    }
+    // A replacement that is abandoned keeps the old period.
+    {
+        let mut w = store.begin_period(&meta("2026-02"), true).unwrap();
+        w.add_route(&route("192.0.2.0/24", 64501, RovState::Invalid)).unwrap();
+    }
+    drop(store);
+    let mut store = Store::open_existing(&path).unwrap();
+    assert_eq!(store.period(month("2026-03")).unwrap(), None);
+    assert!(store.all_metrics(month("2026-03")).unwrap().is_empty());
+    assert_eq!(store.periods().unwrap().len(), 1);
+    assert_eq!(listed(&store, "2026-02", &all()), ["10.0.0.0/8 64500"]);
+    // The month can be written afterwards.
+    write(&mut store, "2026-03", &[], false).unwrap();
+}
+
+/// The child half of [`a_crash_mid_write_loses_nothing`]: does nothing
+/// unless the parent sets `MANRS_STORE_CRASH_DB`.
+#[test]
+fn crash_child_process() {
+    let Some(path) = std::env::var_os("MANRS_STORE_CRASH_DB") else { return };
+    let mut store = Store::open_existing(Path::new(&path)).unwrap();
+    let mut w = store.begin_period(&meta("2026-02"), true).unwrap();
+    for i in 0..50_000u32 {
+        let p = format!("{}.{}.{}.0/24", 1 + i / 65_536, i / 256 % 256, i % 256);
+        w.add_route(&route(&p, 64501, RovState::NotFound)).unwrap();
+    }
+    // Killed mid-write: no destructor, no rollback, no unlock.
+    std::process::abort();
+}
+
+#[test]
+fn a_crash_mid_write_loses_nothing() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    write(&mut store, "2026-02", &[route("10.0.0.0/8", 64500, RovState::Valid)], false).unwrap();
+    drop(store);
+    let child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "crash_child_process", "--test-threads=1", "--nocapture"])
+        .env("MANRS_STORE_CRASH_DB", &path)
+        .output()
+        .unwrap();
+    let output = String::from_utf8_lossy(&child.stderr) + String::from_utf8_lossy(&child.stdout);
+    assert!(!child.status.success(), "the child should have aborted: {output}");
+    assert!(!output.contains("panicked"), "the child failed before its crash: {output}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(child.status.signal(), Some(6), "SIGABRT: {output}");
+    }
+    let mut store = Store::open_existing(&path).unwrap();
+    assert_eq!(listed(&store, "2026-02", &all()), ["10.0.0.0/8 64500"]);
+    assert_eq!(store.period(month("2026-02")).unwrap().unwrap().routes, 1);
+    write(&mut store, "2026-02", &[], true).unwrap();
+    assert_eq!(store.count_routes(month("2026-02"), &all()).unwrap(), 0);
+}
+
+#[test]
+fn a_newer_schema_is_refused_untouched() {
+    let (_dir, path) = temp_db();
+    drop(Store::open(&path).unwrap());
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    }
+    for e in [Store::open(&path).unwrap_err(), Store::open_existing(&path).unwrap_err()] {
+        assert!(matches!(e, StoreError::TooNew { found: 99, known: SCHEMA_VERSION, .. }), "{e}");
+        let text = e.to_string();
+        let expected =
+            format!("database schema version 99 is newer than this manrs ({SCHEMA_VERSION})");
+        assert!(text.contains("m.db") && text.contains(&expected), "{text}");
+        assert!(text.contains("upgrade manrs"), "{text}");
+    }
+    // Refused before anything changed: still version 99, not switched to WAL.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+    assert_eq!((version, mode.as_str()), (99, "delete"));
+}
+
+#[test]
+fn files_that_are_not_databases_are_named() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("m.db")).unwrap();
+    let missing = dir.path().join("none.db");
+    let e = Store::open_existing(&missing).unwrap_err();
+    assert!(matches!(e, StoreError::Missing { .. }));
+    let text = e.to_string();
+    assert!(text.contains("none.db") && text.contains("manrs run") && text.contains("manrs demo"));
+    assert!(!missing.exists(), "open_existing must not create the file");
+
+    let notes = dir.path().join("notes.db");
+    std::fs::write(&notes, "this is not a database, just text that is long enough for a header")
+        .unwrap();
+    for e in [Store::open(&notes).unwrap_err(), Store::open_existing(&notes).unwrap_err()] {
+        assert!(matches!(e, StoreError::Sqlite { .. }), "{e}");
+        let text = e.to_string();
+        assert!(text.contains("notes.db") && text.contains("not a database"), "{text}");
+    }
+
+    let nowhere = dir.path().join("no-such-dir").join("m.db");
+    let text = Store::open(&nowhere).unwrap_err().to_string();
+    assert!(text.contains("no-such-dir"), "{text}");
+
+    // An empty file is a new database (SQLite's own rule).
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, "").unwrap();
+    assert_eq!(Store::open_existing(&empty).unwrap().schema_version(), SCHEMA_VERSION);
+}
+
+#[test]
+fn route_queries_filter() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
     let mut registered = route("9.0.0.0/8", 64500, RovState::Valid);
     registered.irr = Some(IrrEvidence {
         source: "RADB".into(),
@@ -178,160 +455,244 @@ fn queries_filter_and_order_by_address() {
     ];
     write(&mut store, "2026-02", &routes, false).unwrap();
     let feb = month("2026-02");
-    let prefixes = |q: RouteQuery| -> Vec<String> {
+    let check = |q: RouteQuery, expected: &[&str]| {
+        assert_eq!(listed(&store, "2026-02", &q), expected, "{q:?}");
+        let unpaged = RouteQuery { limit: None, offset: 0, ..q.clone() };
+        let count = store.count_routes(feb, &q).unwrap();
+        assert_eq!(count, store.routes(feb, &unpaged).unwrap().len() as u64, "{q:?}");
+    };
+    let origin = |a| RouteQuery { origin: Some(Asn(a)), ..all() };
+    check(
+        origin(64500),
+        &["9.0.0.0/8 64500", "10.0.0.0/8 64500", "192.0.2.0/24 64500", "2001:db8::/32 64500"],
+    );
+    check(origin(64501), &["10.0.0.0/16 64501"]);
+    check(origin(1), &[]);
+    let rov = |s| RouteQuery { rov: Some(s), ..all() };
+    check(rov(RovState::Invalid), &["10.0.0.0/8 64499", "10.0.0.0/8 64500", "192.0.2.0/24 64500"]);
+    check(rov(RovState::Valid), &["9.0.0.0/8 64500", "2001:db8::/32 64500"]);
+    check(rov(RovState::NotFound), &["10.0.0.0/16 64501"]);
+    check(
+        RouteQuery { origin: Some(Asn(64500)), rov: Some(RovState::Invalid), ..all() },
+        &["10.0.0.0/8 64500", "192.0.2.0/24 64500"],
+    );
+    check(
+        RouteQuery { origin: Some(Asn(64500)), irr_unregistered: true, ..all() },
+        &["10.0.0.0/8 64500", "192.0.2.0/24 64500", "2001:db8::/32 64500"],
+    );
+    check(
+        RouteQuery { rov: Some(RovState::Valid), irr_unregistered: true, ..all() },
+        &["2001:db8::/32 64500"],
+    );
+    // Pages: limit and offset, alone and with filters; counts ignore them.
+    check(RouteQuery { limit: Some(2), ..all() }, &["9.0.0.0/8 64500", "10.0.0.0/8 64499"]);
+    check(RouteQuery { offset: 4, ..all() }, &["192.0.2.0/24 64500", "2001:db8::/32 64500"]);
+    check(
+        RouteQuery { origin: Some(Asn(64500)), limit: Some(2), offset: 1, ..all() },
+        &["10.0.0.0/8 64500", "192.0.2.0/24 64500"],
+    );
+    check(RouteQuery { limit: Some(0), ..all() }, &[]);
+    check(RouteQuery { offset: 6, ..all() }, &[]);
+    check(RouteQuery { offset: u64::MAX, limit: Some(u64::MAX), ..all() }, &[]);
+    assert_eq!(store.routes(feb, &RouteQuery { limit: Some(u64::MAX), ..all() }).unwrap().len(), 6);
+    assert_eq!(store.count_routes(feb, &RouteQuery { limit: Some(1), ..all() }).unwrap(), 6);
+    assert_eq!(store.count_routes(month("2026-03"), &all()).unwrap(), 0);
+}
+
+#[test]
+fn routes_are_in_address_order() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    // Text order would put 10/8 before 9/8, 100/8 before 20/8 and IPv6
+    // (starting with "2") among the IPv4 prefixes; written shuffled.
+    let order = [
+        "0.0.0.0/0 1",
+        "9.0.0.0/8 1",
+        "10.0.0.0/8 1",
+        "10.0.0.0/8 2",
+        "10.0.0.0/8 10",
+        "10.0.0.0/9 1",
+        "10.0.0.0/16 1",
+        "10.128.0.0/9 1",
+        "20.0.0.0/8 1",
+        "100.0.0.0/8 1",
+        "255.255.255.255/32 1",
+        "::/0 1",
+        "::ffff:0.0.0.0/96 1",
+        "2001:db8::/32 1",
+        "2001:db8::/48 1",
+        "2001:db8:0:1::/64 1",
+        "2001:db8:1::/48 1",
+        "fe80::/10 1",
+    ];
+    let mut shuffled = order.to_vec();
+    shuffled.reverse();
+    shuffled.swap(3, 11);
+    shuffled.swap(0, 7);
+    let rows: Vec<RouteRow> = shuffled
+        .iter()
+        .map(|s| {
+            let (p, o) = s.split_once(' ').unwrap();
+            route(p, o.parse().unwrap(), RovState::NotFound)
+        })
+        .collect();
+    write(&mut store, "2026-02", &rows, false).unwrap();
+    assert_eq!(listed(&store, "2026-02", &all()), order);
+    // Each index gives the same order.
+    let by_state = RouteQuery { rov: Some(RovState::NotFound), ..all() };
+    assert_eq!(listed(&store, "2026-02", &by_state), order);
+    let by_origin = RouteQuery { origin: Some(Asn(1)), ..all() };
+    let ones: Vec<&str> = order.iter().copied().filter(|s| s.ends_with(" 1")).collect();
+    assert_eq!(listed(&store, "2026-02", &by_origin), ones);
+    // Pages put together are the whole list.
+    let mut paged = Vec::new();
+    for offset in (0..order.len() as u64).step_by(5) {
+        paged.extend(listed(&store, "2026-02", &RouteQuery { limit: Some(5), offset, ..all() }));
+    }
+    assert_eq!(paged, order);
+}
+
+#[test]
+fn route_vrps_keep_their_order_per_route() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    let mut w = store.begin_period(&meta("2026-02"), false).unwrap();
+    let a = w.add_route(&route("10.0.0.0/24", 64500, RovState::Valid)).unwrap();
+    w.add_route_vrp(a, &vrp("10.0.0.0/8", 24, 64499, false)).unwrap();
+    w.add_route_vrp(a, &vrp("10.0.0.0/16", 24, 64500, true)).unwrap();
+    let b = w.add_route(&route("10.0.1.0/24", 64500, RovState::Invalid)).unwrap();
+    w.add_route_vrp(b, &vrp("10.0.0.0/8", 24, 64499, false)).unwrap();
+    // Back to the first route: its list goes on after its earlier VRPs.
+    w.add_route_vrp(a, &vrp("10.0.0.0/24", 24, 0, false)).unwrap();
+    w.add_route_vrp(b, &vrp("10.0.1.0/24", 24, 0, false)).unwrap();
+    w.add_route_vrp(a, &vrp("10.0.0.0/24", 24, 64501, false)).unwrap();
+    w.commit(&json!({})).unwrap();
+    let prefixes = |id| -> Vec<String> {
         store
-            .routes(feb, &q)
+            .route_vrps(id)
             .unwrap()
             .iter()
-            .map(|r| format!("{} {}", r.row.route.prefix, r.row.route.origin.0))
+            .map(|v| format!("{}-{} AS{} {}", v.prefix, v.max_len, v.asn.0, v.matched))
             .collect()
     };
     assert_eq!(
-        prefixes(RouteQuery::default()),
+        prefixes(a),
         [
-            "9.0.0.0/8 64500",
-            "10.0.0.0/8 64499",
-            "10.0.0.0/8 64500",
-            "10.0.0.0/16 64501",
-            "192.0.2.0/24 64500",
-            "2001:db8::/32 64500"
+            "10.0.0.0/8-24 AS64499 false",
+            "10.0.0.0/16-24 AS64500 true",
+            "10.0.0.0/24-24 AS0 false",
+            "10.0.0.0/24-24 AS64501 false"
         ]
     );
-    let q =
-        RouteQuery { origin: Some(Asn(64500)), rov: Some(RovState::Invalid), ..Default::default() };
-    assert_eq!(prefixes(q.clone()), ["10.0.0.0/8 64500", "192.0.2.0/24 64500"]);
-    assert_eq!(store.count_routes(feb, &q).unwrap(), 2);
-    let q =
-        RouteQuery { origin: Some(Asn(64500)), limit: Some(2), offset: 1, ..Default::default() };
-    assert_eq!(prefixes(q), ["10.0.0.0/8 64500", "192.0.2.0/24 64500"]);
-    let q = RouteQuery { origin: Some(Asn(64500)), irr_unregistered: true, ..Default::default() };
-    assert_eq!(store.count_routes(feb, &q).unwrap(), 3);
-    assert_eq!(store.count_routes(month("2026-03"), &RouteQuery::default()).unwrap(), 0);
+    assert_eq!(prefixes(b), ["10.0.0.0/8-24 AS64499 false", "10.0.1.0/24-24 AS0 false"]);
 }
 
 #[test]
-fn periods_are_atomic_and_replaced_in_one_transaction() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("m.db");
+fn evidence_only_for_routes_of_the_period_being_written() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    let mut w = store.begin_period(&meta("2026-02"), false).unwrap();
+    let stored = w.add_route(&route("10.0.0.0/8", 64500, RovState::Valid)).unwrap();
+    w.commit(&json!({})).unwrap();
+
+    let mut w = store.begin_period(&meta("2026-03"), false).unwrap();
+    let mine = w.add_route(&route("10.0.0.0/8", 64500, RovState::Valid)).unwrap();
+    for id in [stored, mine + 1, -5] {
+        let e = w.add_route_vrp(id, &vrp("10.0.0.0/8", 8, 64500, true)).unwrap_err();
+        assert!(matches!(e, StoreError::UnknownRoute { route_id, .. } if route_id == id), "{e}");
+        assert!(e.to_string().contains("2026-03"), "{e}");
+    }
+    w.add_route_vrp(mine, &vrp("10.0.0.0/8", 8, 64500, true)).unwrap();
+    w.commit(&json!({})).unwrap();
+    assert!(store.route_vrps(stored).unwrap().is_empty(), "the stored period is unchanged");
+    assert_eq!(store.route_vrps(mine).unwrap().len(), 1);
+}
+
+#[test]
+fn a_failed_row_does_not_spoil_the_period() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    let mut w = store.begin_period(&meta("2026-02"), false).unwrap();
+    let n = NetworkRow { asn: Asn(64500), holder: None, country: None, rir: None, status: None };
+    w.add_network(&n).unwrap();
+    let e = w.add_network(&n).unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("m.db") && text.contains("writing a network"), "{text}");
+    let huge = MetricRow { routes: u64::MAX, ..metric(64500, 1) };
+    let e = w.add_metrics(&huge).unwrap_err();
+    assert!(matches!(e, StoreError::TooLarge { column: "metrics.routes", .. }), "{e}");
+    let info = w.commit(&json!({})).unwrap();
+    assert_eq!(info.networks, 1, "the duplicate is not counted");
+    assert_eq!(store.period(month("2026-02")).unwrap().unwrap().networks, 1);
+    assert!(store.all_metrics(month("2026-02")).unwrap().is_empty());
+}
+
+#[test]
+fn damaged_values_are_errors_not_defaults() {
+    let (_dir, path) = temp_db();
     let mut store = Store::open(&path).unwrap();
     write(&mut store, "2026-02", &[route("10.0.0.0/8", 64500, RovState::Valid)], false).unwrap();
-    write(&mut store, "2026-07", &[route("10.0.0.0/8", 64500, RovState::Valid)], false).unwrap();
-    let months: Vec<String> =
-        store.periods().unwrap().iter().map(|p| p.month().to_string()).collect();
-    assert_eq!(months, ["2026-07", "2026-02"], "newest first");
-    assert_eq!(store.latest_period().unwrap(), Some(month("2026-07")));
-
-    // Without replace an existing period is refused.
-    let e = write(&mut store, "2026-02", &[], false).unwrap_err();
-    assert!(matches!(e, StoreError::PeriodExists { .. }), "{e}");
-
-    // A crash mid-write (the writer dropped before commit) leaves nothing.
-    {
-        let mut w = store.begin_period(&meta("2026-03"), false).unwrap();
-        w.add_route(&route("10.0.0.0/8", 64500, RovState::Valid)).unwrap();
-    }
     drop(store);
-    let mut store = Store::open_existing(&path).unwrap();
-    assert!(store.period(month("2026-03")).unwrap().is_none());
-
-    // A replacement is invisible to another connection until its commit.
-    let reader = Store::open_existing(&path).unwrap();
-    let mut w = store.begin_period(&meta("2026-02"), true).unwrap();
-    w.add_route(&route("192.0.2.0/24", 64501, RovState::Invalid)).unwrap();
-    w.add_route(&route("198.51.100.0/24", 64501, RovState::Invalid)).unwrap();
-    let feb = month("2026-02");
-    assert_eq!(
-        reader.count_routes(feb, &RouteQuery::default()).unwrap(),
-        1,
-        "old period still visible"
-    );
-    w.commit(&json!({})).unwrap();
-    assert_eq!(
-        reader.count_routes(feb, &RouteQuery::default()).unwrap(),
-        2,
-        "new period after commit"
-    );
-    assert_eq!(reader.routes(feb, &RouteQuery::default()).unwrap()[0].row.route.origin, Asn(64501));
-    assert_eq!(reader.periods().unwrap().len(), 2);
-}
-
-#[test]
-fn bad_databases_are_refused_with_their_path() {
-    let dir = tempfile::tempdir().unwrap();
-    let missing = dir.path().join("none.db");
-    let e = Store::open_existing(&missing).unwrap_err().to_string();
-    assert!(e.contains("none.db") && e.contains("manrs run"), "{e}");
-
-    let text = dir.path().join("notes.db");
-    std::fs::write(
-        &text,
-        "this is not a database, just some text that is long enough to have a header",
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "UPDATE routes SET rov = 'maybe';
+         UPDATE periods SET stats = '{not json';
+         UPDATE metrics SET valid = -1;",
     )
     .unwrap();
-    let e = Store::open(&text).unwrap_err().to_string();
-    assert!(e.contains("notes.db") && e.contains("not a database"), "{e}");
-
-    let newer = dir.path().join("newer.db");
-    drop(Store::open(&newer).unwrap());
-    {
-        let conn = rusqlite::Connection::open(&newer).unwrap();
-        conn.pragma_update(None, "user_version", 99).unwrap();
-    }
-    let e = Store::open_existing(&newer).unwrap_err().to_string();
-    assert!(e.contains("newer.db") && e.contains("schema version 99 is newer"), "{e}");
-    assert!(Path::new(&newer).exists());
-}
-
-#[test]
-fn a_version_1_database_is_migrated_and_keeps_its_periods() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v1.db");
-    {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(manrs_store::MIGRATIONS[0]).unwrap();
-        conn.pragma_update(None, "user_version", 1).unwrap();
-        conn.execute(
-            "INSERT INTO periods (month, created_at, finished_at, tool_version, settings, profile, profile_version, stats)
-             VALUES ('2026-02', 1, 2, 'old', '{}', '{}', 'p0', '{}')",
-            [],
-        )
-        .unwrap();
-    }
     let store = Store::open_existing(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), manrs_store::MIGRATIONS.len() as u32);
-    let p = store.period(month("2026-02")).unwrap().unwrap();
-    assert_eq!(p.meta.tool_version, "old");
-    assert!(store.incidents(month("2026-02"), None).unwrap().is_empty());
+    let feb = month("2026-02");
+    for e in [
+        store.routes(feb, &all()).unwrap_err(),
+        store.periods().unwrap_err(),
+        store.period(feb).unwrap_err(),
+        store.all_metrics(feb).unwrap_err(),
+    ] {
+        assert!(e.to_string().contains("m.db"), "{e}");
+    }
+    assert!(store.routes(feb, &all()).unwrap_err().to_string().contains("maybe"));
+    // The filters themselves still work on the damaged rows.
+    assert_eq!(store.count_routes(feb, &all()).unwrap(), 1);
+}
+
+/// Builds a database at an old schema version with one period in it.
+fn old_database(path: &Path, version: usize) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    for script in &manrs_store::MIGRATIONS[..version] {
+        conn.execute_batch(script).unwrap();
+    }
+    conn.pragma_update(None, "user_version", version as u32).unwrap();
+    conn.execute_batch(
+        "INSERT INTO periods (id, month, created_at, finished_at, tool_version, settings, profile,
+                              profile_version, stats)
+         VALUES (7, '2026-02', 1, 2, 'old', '{}', '{}', 'p0', '{}');
+         INSERT INTO routes (period_id, prefix, family, addr, len, origin, as_set, first_seen,
+                             last_seen, peers, collectors, upstreams, rov)
+         VALUES (7, '10.0.0.0/8', 4, x'0a000000000000000000000000000000', 8, 64500, 0, 1, 2,
+                 1, 1, '3356', 'valid'),
+                (7, '9.0.0.0/8', 4, x'09000000000000000000000000000000', 8, 64500, 0, NULL,
+                 NULL, 1, 1, '', 'invalid');
+         INSERT INTO networks (period_id, asn) VALUES (7, 64500);",
+    )
+    .unwrap();
 }
 
 #[test]
-fn incidents_round_trip() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("m.db")).unwrap();
-    let row = manrs_store::IncidentRow {
-        asn: Asn(17557),
-        metric: "M2".into(),
-        weight: 1.0,
-        start: 1_203_878_877,
-        end: 1_203_886_894,
-        score: 1.0,
-        confidence: Some(0.7),
-        summary: "originated 208.65.153.0/24".into(),
-        evidence: json!([{"prefix": "208.65.153.0/24"}]),
-    };
-    let mut w = store.begin_period(&meta("2008-02"), false).unwrap();
-    w.add_incident(&row).unwrap();
-    w.add_incident(&manrs_store::IncidentRow {
-        asn: Asn(3491),
-        metric: "M2C".into(),
-        confidence: None,
-        ..row.clone()
-    })
-    .unwrap();
-    w.commit(&json!({})).unwrap();
-    let m = month("2008-02");
-    assert_eq!(store.incidents(m, Some(Asn(17557))).unwrap(), vec![row]);
-    let all = store.incidents(m, None).unwrap();
-    assert_eq!(all.iter().map(|i| i.asn.0).collect::<Vec<_>>(), [3491, 17557]);
-    assert_eq!(all[0].confidence, None);
+fn old_databases_are_migrated_and_keep_their_periods() {
+    for version in 1..manrs_store::MIGRATIONS.len() {
+        let (_dir, path) = temp_db();
+        old_database(&path, version);
+        let mut store = Store::open_existing(&path).unwrap();
+        assert_eq!(store.schema_version(), SCHEMA_VERSION, "from v{version}");
+        let p = store.period(month("2026-02")).unwrap().unwrap();
+        assert_eq!((p.tool_version.as_str(), p.routes, p.networks), ("old", 2, 1), "v{version}");
+        assert_eq!(listed(&store, "2026-02", &all()), ["9.0.0.0/8 64500", "10.0.0.0/8 64500"]);
+        assert!(store.incidents(month("2026-02"), None).unwrap().is_empty());
+        // A migrated database takes new periods.
+        write(&mut store, "2026-03", &[route("10.0.0.0/8", 1, RovState::Valid)], false).unwrap();
+        drop(store);
+        // Opening again changes nothing.
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.periods().unwrap().len(), 2);
+    }
 }
