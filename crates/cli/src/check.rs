@@ -15,10 +15,9 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use manrs_engine::RovState;
-use manrs_store::{IncidentRow, MetricRow, RouteQuery, Store, StoredRoute, VrpRow};
-use manrs_types::{Asn, Month};
-use serde_json::{Value, json};
+use manrs_report::{NetworkReport, vrp_reason};
+use manrs_store::{StoredRoute, VrpRow};
+use manrs_types::Asn;
 
 /// Arguments of `manrs check`.
 #[derive(Debug, clap::Args)]
@@ -41,7 +40,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let (store, month) = args.at.open()?;
     let mut found = 0;
     for asn in &args.asns {
-        let report = Report::load(&store, month, *asn, args.limit)?;
+        let report = NetworkReport::load(&store, month, *asn, args.limit)?;
         found += usize::from(report.metrics.is_some() || !report.incidents.is_empty());
         if args.json {
             outln!("{}", report.to_json());
@@ -52,115 +51,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     Ok(if found == 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
-/// Everything the report shows for one AS.
-struct Report {
-    asn: Asn,
-    month: Month,
-    holder: Option<String>,
-    country: Option<String>,
-    metrics: Option<MetricRow>,
-    invalid: Vec<(StoredRoute, Vec<VrpRow>)>,
-    unregistered: Vec<StoredRoute>,
-    not_found: u64,
-    incidents: Vec<IncidentRow>,
-    limit: u64,
+trait Print {
+    fn print(&self);
+    fn print_incidents(&self);
 }
 
-impl Report {
-    fn load(store: &Store, month: Month, asn: Asn, limit: u64) -> Result<Report> {
-        let network = store.network(month, asn)?;
-        let metrics = store.metrics(month, asn)?;
-        let lim = (limit > 0).then_some(limit);
-        let mut invalid = Vec::new();
-        let mut unregistered = Vec::new();
-        let mut not_found = 0;
-        if let Some(m) = &metrics {
-            let q = RouteQuery {
-                origin: Some(asn),
-                rov: Some(RovState::Invalid),
-                limit: lim,
-                ..Default::default()
-            };
-            for r in store.routes(month, &q)? {
-                let vrps = store.route_vrps(r.id)?;
-                invalid.push((r, vrps));
-            }
-            if m.irr_covered.is_some() {
-                let q = RouteQuery {
-                    origin: Some(asn),
-                    irr_unregistered: true,
-                    limit: lim,
-                    ..Default::default()
-                };
-                unregistered = store.routes(month, &q)?;
-            }
-            not_found = m.not_found;
-        }
-        Ok(Report {
-            asn,
-            month,
-            holder: network.as_ref().and_then(|n| n.holder.clone()),
-            country: network.as_ref().and_then(|n| n.country.clone()),
-            metrics,
-            invalid,
-            unregistered,
-            not_found,
-            incidents: store.incidents(month, Some(asn))?,
-            limit,
-        })
-    }
-
-    fn to_json(&self) -> Value {
-        let incidents: Vec<Value> =
-            self.incidents.iter().map(crate::incidents::incident_json).collect();
-        let Some(m) = &self.metrics else {
-            return json!({
-                "asn": self.asn,
-                "period": self.month,
-                "holder": self.holder,
-                "country": self.country,
-                "scores": null,
-                "incidents": incidents,
-                "note": format!("AS{} originated no route in {}", self.asn.0, self.month),
-            });
-        };
-        let invalid: Vec<Value> = self
-            .invalid
-            .iter()
-            .map(|(r, vrps)| {
-                let mut v = route_json(r);
-                v["vrps"] = json!(vrps.iter().map(|x| vrp_json(x, r)).collect::<Vec<_>>());
-                v
-            })
-            .collect();
-        let unregistered: Vec<Value> = self.unregistered.iter().map(route_json).collect();
-        json!({
-            "asn": self.asn,
-            "period": self.month,
-            "holder": self.holder,
-            "country": self.country,
-            "scores": {
-                "routingInformationRPKI": {"value": m.rpki_value, "band": m.rpki_band.as_str()},
-                "routingInformationIRR": match (m.irr_value, m.irr_band) {
-                    (Some(v), Some(b)) => json!({"value": v, "band": b.as_str()}),
-                    _ => json!({"value": null, "band": "no_data_available"}),
-                },
-            },
-            "metrics": {
-                "M7RPKI": {"valid": m.valid, "invalid": m.invalid, "notFound": m.not_found, "total": m.routes},
-                "M7IRR": {"covered": m.irr_covered, "total": m.routes},
-            },
-            "evidence": {
-                "invalidRoutes": invalid,
-                "invalidCount": m.invalid,
-                "unregisteredRoutes": unregistered,
-                "unregisteredCount": m.irr_covered.map(|c| m.routes - c),
-                "notFoundCount": m.not_found,
-            },
-            "incidents": incidents,
-        })
-    }
-
+impl Print for NetworkReport {
     fn print(&self) {
         let who = match (&self.holder, &self.country) {
             (Some(h), Some(c)) => format!(" {h} ({c})"),
@@ -221,7 +117,7 @@ impl Report {
                         v.max_len,
                         v.asn.0,
                         ta(v),
-                        reason(v, r)
+                        vrp_reason(v, r)
                     );
                 }
             }
@@ -244,15 +140,13 @@ impl Report {
         }
         outln!();
     }
-}
 
-impl Report {
     fn print_incidents(&self) {
         if self.incidents.is_empty() {
             outln!("  Action 1: no incident");
             return;
         }
-        let raw: f64 = self.incidents.iter().map(|i| i.score).sum();
+        let raw = self.penalty();
         outln!("  Action 1: {} incidents, raw penalty {raw}:", self.incidents.len());
         for i in &self.incidents {
             for line in crate::incidents::incident_lines(i) {
@@ -270,28 +164,6 @@ fn more(total: u64, shown: usize, limit: u64) {
 
 fn ta(v: &VrpRow) -> String {
     v.ta.as_ref().map(|t| format!(" ({t})")).unwrap_or_default()
-}
-
-/// Why a covering VRP does not authorise a route (RFC 6811 §2).
-fn reason(v: &VrpRow, r: &StoredRoute) -> String {
-    let route = &r.row.route;
-    if v.matched {
-        return "authorises it".into();
-    }
-    if v.asn.0 == 0 {
-        return "AS0: the holder says the prefix must not be routed (RFC 6483 §4)".into();
-    }
-    if route.as_set {
-        return "the path ends in an AS_SET, which never matches (RFC 6811 §2)".into();
-    }
-    if v.asn == route.origin {
-        return format!(
-            "same origin, but /{} is longer than maxLength {}",
-            route.prefix.len(),
-            v.max_len
-        );
-    }
-    format!("authorises AS{}, not AS{}", v.asn.0, route.origin.0)
 }
 
 fn fmt_time(t: Option<i64>) -> String {
@@ -319,31 +191,4 @@ fn route_line(r: &StoredRoute) -> String {
         x.collectors,
         if x.collectors == 1 { "" } else { "s" }
     )
-}
-
-fn route_json(r: &StoredRoute) -> Value {
-    let x = &r.row.route;
-    json!({
-        "prefix": x.prefix,
-        "origin": x.origin,
-        "asSet": x.as_set,
-        "firstSeen": x.first_seen,
-        "lastSeen": x.last_seen,
-        "peers": x.peers,
-        "collectors": x.collectors,
-        "upstreams": x.upstreams,
-        "rpki": r.row.rov.as_str(),
-        "irr": r.row.irr.as_ref().map(|i| json!({"source": i.source, "prefix": i.prefix, "exact": i.exact})),
-    })
-}
-
-fn vrp_json(v: &VrpRow, r: &StoredRoute) -> Value {
-    json!({
-        "prefix": v.prefix,
-        "maxLength": v.max_len,
-        "asn": v.asn,
-        "ta": v.ta,
-        "matched": v.matched,
-        "reason": reason(v, r),
-    })
 }

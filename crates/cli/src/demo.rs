@@ -1,7 +1,8 @@
 //! `manrs demo`: builds the demo database from the embedded demo dataset
 //! (`data/demo/sources.toml`: real RouteViews data, non-ARIN VRPs; see
 //! `data/README.md`) and prints a summary with an RPKI-invalid route
-//! explained end to end.
+//! explained end to end, then serves the dashboard on it (`--no-serve`
+//! stops after the summary).
 //!
 //! Periods already in the database are reused unless `--rebuild` is given.
 
@@ -29,6 +30,12 @@ pub struct Args {
     /// Rebuild periods already in the database.
     #[arg(long)]
     rebuild: bool,
+    /// Build and summarise only; do not serve the dashboard.
+    #[arg(long)]
+    no_serve: bool,
+    /// Where the dashboard listens.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
 }
 
 /// The demo manifest: the one given, else the source tree's, else the one
@@ -70,6 +77,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         build_period(&manifest, period, Mode::Lenient, &mut store, true, &config, &reporter)?;
     }
     summary(&store, &args.db)?;
+    drop(store);
+    if !args.no_serve {
+        outln!();
+        crate::serve::serve(&args.db, args.listen)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

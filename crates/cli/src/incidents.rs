@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use manrs_store::{IncidentRow, Store};
 use manrs_types::{Asn, Month, format_utc};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// The stored period a report reads.
 #[derive(Debug, clap::Args)]
@@ -67,20 +67,7 @@ pub fn pick_period(store: &Store, db: &std::path::Path, period: Option<Month>) -
     }
 }
 
-/// An incident as JSON.
-pub fn incident_json(i: &IncidentRow) -> Value {
-    json!({
-        "asn": i.asn,
-        "metric": i.metric,
-        "start": i.start,
-        "end": i.end,
-        "weight": i.weight,
-        "score": i.score,
-        "confidence": i.confidence,
-        "summary": i.summary,
-        "evidence": i.evidence,
-    })
-}
+pub use manrs_report::incident_json;
 
 /// An incident as one human line (and its first finding's path).
 pub fn incident_lines(i: &IncidentRow) -> Vec<String> {

@@ -25,6 +25,7 @@ mod inspect;
 mod progress;
 mod rov;
 mod run;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -53,9 +54,11 @@ enum Command {
     Check(check::Args),
     /// List the Action 1 incidents (hijacks, bogons) of a stored period.
     Incidents(incidents::Args),
-    /// Build the demo database from the embedded demo dataset and summarise
-    /// it.
+    /// Build the demo database from the embedded demo dataset, summarise it
+    /// and serve the dashboard.
     Demo(demo::Args),
+    /// Serve the dashboard and the public JSON API over a database.
+    Serve(serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Incidents(args) => incidents::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(code) => code,

@@ -235,7 +235,7 @@ fn covering(vrp_file: &Path, prefix: Prefix, origin: Asn) -> Vec<(String, u8, u3
 fn demo_builds_two_periods_and_explains_an_invalid_route() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    let o = manrs(&["demo", "--db", db.to_str().unwrap()]);
+    let o = manrs(&["demo", "--no-serve", "--db", db.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(text.contains("2026-02:") && text.contains("2026-07:"), "{text}");
@@ -290,7 +290,7 @@ fn demo_builds_two_periods_and_explains_an_invalid_route() {
     assert_eq!(c["incidents"][0]["metric"], "M2");
 
     // A second run reuses the stored periods.
-    let o = manrs(&["demo", "--db", db.to_str().unwrap()]);
+    let o = manrs(&["demo", "--no-serve", "--db", db.to_str().unwrap()]);
     assert!(o.status.success());
     assert!(stderr(&o).contains("reused"), "{}", stderr(&o));
 }

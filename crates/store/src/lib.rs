@@ -453,10 +453,86 @@ pub struct RouteQuery {
     pub rov: Option<RovState>,
     /// Only routes no IRR object covers.
     pub irr_unregistered: bool,
+    /// Only routes of exactly this prefix.
+    pub prefix: Option<Prefix>,
     /// At most this many.
     pub limit: Option<u64>,
     /// Skip this many.
     pub offset: u64,
+}
+
+/// Which networks to list ([`Store::networks`]). Results are by AS
+/// number.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NetworkQuery {
+    /// Only this economy (ISO 3166 code, as stored).
+    pub country: Option<String>,
+    /// Only networks delegated by this registry (`ripencc`, `arin`...).
+    pub rir: Option<String>,
+    /// Only holders whose name contains this text (case-insensitive).
+    pub holder: Option<String>,
+    /// Only this AS.
+    pub asn: Option<Asn>,
+    /// At most this many.
+    pub limit: Option<u64>,
+    /// Skip this many.
+    pub offset: u64,
+}
+
+/// A network of a period with its metrics and Action 1 totals, for lists.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetworkSummary {
+    /// Who it is.
+    pub network: NetworkRow,
+    /// Its Action 4 metrics (`None`: it originated no route).
+    pub metrics: Option<MetricRow>,
+    /// Its incidents.
+    pub incidents: u64,
+    /// The sum of their weighted-duration scores (the raw Action 1
+    /// penalty, manrs-spec §2.3).
+    pub penalty: f64,
+}
+
+/// The networks of one economy in a period, aggregated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EconomyRow {
+    /// ISO 3166 code; `None` for networks of no known economy.
+    pub country: Option<String>,
+    /// Networks.
+    pub networks: u64,
+    /// Networks with an Action 4 score (they originated routes).
+    pub scored: u64,
+    /// Routes originated.
+    pub routes: u64,
+    /// Valid routes.
+    pub valid: u64,
+    /// Invalid routes.
+    pub invalid: u64,
+    /// IRR-covered routes (`None`: no IRR data).
+    pub irr_covered: Option<u64>,
+    /// Mean routingInformationRPKI over the scored networks.
+    pub rpki_mean: Option<f64>,
+    /// Scored networks per RPKI band: ready, aspiring, lagging.
+    pub rpki_bands: [u64; 3],
+    /// Mean routingInformationIRR (`None`: no IRR data).
+    pub irr_mean: Option<f64>,
+    /// Networks per IRR band: ready, aspiring, lagging.
+    pub irr_bands: [u64; 3],
+    /// Action 1 incidents of the economy's networks.
+    pub incidents: u64,
+    /// Networks with at least one incident.
+    pub networks_with_incidents: u64,
+}
+
+/// Incidents of one metric in a period.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricCount {
+    /// `M1`, `M2C`...
+    pub metric: String,
+    /// Incidents.
+    pub incidents: u64,
+    /// Distinct networks involved.
+    pub networks: u64,
 }
 
 /// An open database.
@@ -539,6 +615,41 @@ fn band_col(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<Band>> {
     }
 }
 
+/// The columns [`read_metric`] reads, of `metrics m`.
+const METRIC_COLUMNS: &str = "m.asn, m.routes, m.valid, m.invalid, m.not_found, m.irr_covered, \
+                              m.rpki_value, m.rpki_band, m.irr_value, m.irr_band";
+
+/// A `metrics` row selected with [`METRIC_COLUMNS`] from column `at`.
+fn read_metric(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<MetricRow> {
+    let irr_covered = match r.get::<_, Option<i64>>(at + 5)? {
+        Some(_) => Some(count_col(r, at + 5)?),
+        None => None,
+    };
+    Ok(MetricRow {
+        asn: Asn(r.get(at)?),
+        routes: count_col(r, at + 1)?,
+        valid: count_col(r, at + 2)?,
+        invalid: count_col(r, at + 3)?,
+        not_found: count_col(r, at + 4)?,
+        irr_covered,
+        rpki_value: r.get(at + 6)?,
+        rpki_band: band_col(r, at + 7)?
+            .ok_or_else(|| bad_column(at + 7, UnknownValue("NULL".into())))?,
+        irr_value: r.get(at + 8)?,
+        irr_band: band_col(r, at + 9)?,
+    })
+}
+
+/// The filter of [`Store::networks`] and [`Store::count_networks`]:
+/// parameters ?1 period, ?2 country, ?3 RIR, ?4 holder text, ?5 ASN.
+const NETWORK_FILTER: &str = " FROM networks n LEFT JOIN metrics m
+      ON m.period_id = n.period_id AND m.asn = n.asn
+    WHERE n.period_id = ?1
+      AND (?2 IS NULL OR n.country = ?2)
+      AND (?3 IS NULL OR n.rir = ?3)
+      AND (?4 IS NULL OR instr(lower(n.holder), lower(?4)) > 0)
+      AND (?5 IS NULL OR n.asn = ?5)";
+
 /// The columns [`read_period`] reads.
 const PERIOD_COLUMNS: &str = "month, created_at, finished_at, tool_version, manifest, settings, \
                               profile, profile_version, stats, route_count, network_count";
@@ -608,6 +719,13 @@ fn route_filter(q: &RouteQuery) -> String {
     sql.push_str(if q.rov.is_some() { " AND rov = ?3" } else { " AND ?3 IS NULL" });
     if q.irr_unregistered {
         sql.push_str(" AND irr_source IS NULL");
+    }
+    if let Some(p) = &q.prefix {
+        // Numbers and a hex blob derived from a parsed prefix: safe to
+        // write into the statement, and the address index serves it.
+        let (family, addr) = addr_key(p);
+        let hex: String = addr.iter().map(|b| format!("{b:02X}")).collect();
+        sql.push_str(&format!(" AND family = {family} AND addr = X'{hex}' AND len = {}", p.len()));
     }
     sql
 }
@@ -851,33 +969,13 @@ impl Store {
         let e = sql(&self.path, "reading the metrics");
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT asn, routes, valid, invalid, not_found, irr_covered, rpki_value, rpki_band,
-                        irr_value, irr_band
-                 FROM metrics WHERE period_id = ?1 AND (?2 IS NULL OR asn = ?2) ORDER BY asn",
-            )
+            .prepare_cached(&format!(
+                "SELECT {METRIC_COLUMNS} FROM metrics m
+                 WHERE period_id = ?1 AND (?2 IS NULL OR asn = ?2) ORDER BY asn"
+            ))
             .map_err(&e)?;
-        let rows = stmt
-            .query_map(params![id, asn.map(|a| a.0)], |r| {
-                let irr_covered = match r.get::<_, Option<i64>>(5)? {
-                    Some(_) => Some(count_col(r, 5)?),
-                    None => None,
-                };
-                Ok(MetricRow {
-                    asn: Asn(r.get(0)?),
-                    routes: count_col(r, 1)?,
-                    valid: count_col(r, 2)?,
-                    invalid: count_col(r, 3)?,
-                    not_found: count_col(r, 4)?,
-                    irr_covered,
-                    rpki_value: r.get(6)?,
-                    rpki_band: band_col(r, 7)?
-                        .ok_or_else(|| bad_column(7, UnknownValue("NULL".into())))?,
-                    irr_value: r.get(8)?,
-                    irr_band: band_col(r, 9)?,
-                })
-            })
-            .map_err(&e)?;
+        let rows =
+            stmt.query_map(params![id, asn.map(|a| a.0)], |r| read_metric(r, 0)).map_err(&e)?;
         rows.collect::<Result<_, _>>().map_err(&e)
     }
 
@@ -891,6 +989,141 @@ impl Store {
     pub fn all_metrics(&self, month: Month) -> Result<Vec<MetricRow>, StoreError> {
         let Some(id) = self.period_id(month)? else { return Ok(Vec::new()) };
         self.metric_rows(id, None)
+    }
+
+    /// Networks of a period with their metrics and incident totals, by AS
+    /// number.
+    pub fn networks(
+        &self,
+        month: Month,
+        q: &NetworkQuery,
+    ) -> Result<Vec<NetworkSummary>, StoreError> {
+        let Some(id) = self.period_id(month)? else { return Ok(Vec::new()) };
+        let e = sql(&self.path, "listing the networks");
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT n.asn, n.holder, n.country, n.rir, n.status, m.asn IS NOT NULL,
+                        (SELECT COUNT(*) FROM incidents i WHERE i.period_id = n.period_id AND i.asn = n.asn),
+                        (SELECT COALESCE(SUM(score), 0.0) FROM incidents i WHERE i.period_id = n.period_id AND i.asn = n.asn),
+                        {METRIC_COLUMNS}
+                 {NETWORK_FILTER} ORDER BY n.asn LIMIT ?6 OFFSET ?7"
+            ))
+            .map_err(&e)?;
+        let limit = q.limit.map_or(-1, |l| i64::try_from(l).unwrap_or(-1));
+        let offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
+        let params = params![id, q.country, q.rir, q.holder, q.asn.map(|a| a.0), limit, offset];
+        let rows = stmt
+            .query_map(params, |r| {
+                let has_metrics: bool = r.get(5)?;
+                Ok(NetworkSummary {
+                    network: NetworkRow {
+                        asn: Asn(r.get(0)?),
+                        holder: r.get(1)?,
+                        country: r.get(2)?,
+                        rir: r.get(3)?,
+                        status: r.get(4)?,
+                    },
+                    incidents: count_col(r, 6)?,
+                    penalty: r.get(7)?,
+                    metrics: if has_metrics { Some(read_metric(r, 8)?) } else { None },
+                })
+            })
+            .map_err(&e)?;
+        rows.collect::<Result<_, _>>().map_err(&e)
+    }
+
+    /// How many networks match (limit and offset ignored).
+    pub fn count_networks(&self, month: Month, q: &NetworkQuery) -> Result<u64, StoreError> {
+        let Some(id) = self.period_id(month)? else { return Ok(0) };
+        self.conn
+            .prepare_cached(&format!("SELECT COUNT(*){NETWORK_FILTER}"))
+            .and_then(|mut st| {
+                st.query_row(params![id, q.country, q.rir, q.holder, q.asn.map(|a| a.0)], |r| {
+                    count_col(r, 0)
+                })
+            })
+            .map_err(sql(&self.path, "counting the networks"))
+    }
+
+    /// The networks of a period aggregated per economy, by country code
+    /// (networks of no known economy last).
+    pub fn economies(&self, month: Month) -> Result<Vec<EconomyRow>, StoreError> {
+        let Some(id) = self.period_id(month)? else { return Ok(Vec::new()) };
+        let e = sql(&self.path, "aggregating the economies");
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT n.country, COUNT(*), COUNT(m.asn),
+                        COALESCE(SUM(m.routes), 0), COALESCE(SUM(m.valid), 0),
+                        COALESCE(SUM(m.invalid), 0), SUM(m.irr_covered),
+                        AVG(m.rpki_value),
+                        SUM(m.rpki_band = 'ready'), SUM(m.rpki_band = 'aspiring'),
+                        SUM(m.rpki_band = 'lagging'),
+                        AVG(m.irr_value),
+                        SUM(m.irr_band = 'ready'), SUM(m.irr_band = 'aspiring'),
+                        SUM(m.irr_band = 'lagging'),
+                        COALESCE(SUM(i.n), 0), COUNT(i.asn)
+                 FROM networks n
+                 LEFT JOIN metrics m ON m.period_id = n.period_id AND m.asn = n.asn
+                 LEFT JOIN (SELECT asn, COUNT(*) AS n FROM incidents WHERE period_id = ?1
+                            GROUP BY asn) i ON i.asn = n.asn
+                 WHERE n.period_id = ?1
+                 GROUP BY n.country ORDER BY n.country IS NULL, n.country",
+            )
+            .map_err(&e)?;
+        let opt_count = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<u64> {
+            Ok(match r.get::<_, Option<i64>>(i)? {
+                Some(_) => count_col(r, i)?,
+                None => 0,
+            })
+        };
+        let rows = stmt
+            .query_map([id], |r| {
+                Ok(EconomyRow {
+                    country: r.get(0)?,
+                    networks: count_col(r, 1)?,
+                    scored: count_col(r, 2)?,
+                    routes: count_col(r, 3)?,
+                    valid: count_col(r, 4)?,
+                    invalid: count_col(r, 5)?,
+                    irr_covered: match r.get::<_, Option<i64>>(6)? {
+                        Some(_) => Some(count_col(r, 6)?),
+                        None => None,
+                    },
+                    rpki_mean: r.get(7)?,
+                    rpki_bands: [opt_count(r, 8)?, opt_count(r, 9)?, opt_count(r, 10)?],
+                    irr_mean: r.get(11)?,
+                    irr_bands: [opt_count(r, 12)?, opt_count(r, 13)?, opt_count(r, 14)?],
+                    incidents: count_col(r, 15)?,
+                    networks_with_incidents: count_col(r, 16)?,
+                })
+            })
+            .map_err(&e)?;
+        rows.collect::<Result<_, _>>().map_err(&e)
+    }
+
+    /// Incidents per metric in a period, by metric.
+    pub fn incident_counts(&self, month: Month) -> Result<Vec<MetricCount>, StoreError> {
+        let Some(id) = self.period_id(month)? else { return Ok(Vec::new()) };
+        let e = sql(&self.path, "counting the incidents");
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT metric, COUNT(*), COUNT(DISTINCT asn) FROM incidents
+                 WHERE period_id = ?1 GROUP BY metric ORDER BY metric",
+            )
+            .map_err(&e)?;
+        let rows = stmt
+            .query_map([id], |r| {
+                Ok(MetricCount {
+                    metric: r.get(0)?,
+                    incidents: count_col(r, 1)?,
+                    networks: count_col(r, 2)?,
+                })
+            })
+            .map_err(&e)?;
+        rows.collect::<Result<_, _>>().map_err(&e)
     }
 
     /// Routes of a period, in address order (IPv4 before IPv6) then origin.

@@ -6,8 +6,8 @@ use std::process::Command;
 
 use manrs_engine::{Band, RovState, SnapshotRoute};
 use manrs_store::{
-    IncidentRow, IrrEvidence, MetricRow, NetworkRow, PeriodInfo, PeriodMeta, RouteQuery, RouteRow,
-    SCHEMA_VERSION, SourceRow, Store, StoreError, VrpRow,
+    IncidentRow, IrrEvidence, MetricRow, NetworkQuery, NetworkRow, PeriodInfo, PeriodMeta,
+    RouteQuery, RouteRow, SCHEMA_VERSION, SourceRow, Store, StoreError, VrpRow,
 };
 use manrs_types::{Asn, Month};
 use serde_json::json;
@@ -695,4 +695,116 @@ fn old_databases_are_migrated_and_keep_their_periods() {
         let store = Store::open(&path).unwrap();
         assert_eq!(store.periods().unwrap().len(), 2);
     }
+}
+
+fn network(asn: u32, holder: &str, country: Option<&str>) -> NetworkRow {
+    NetworkRow {
+        asn: Asn(asn),
+        holder: Some(holder.into()),
+        country: country.map(Into::into),
+        rir: Some("ripencc".into()),
+        status: Some("allocated".into()),
+    }
+}
+
+fn incident(asn: u32, metric: &str, score: f64) -> IncidentRow {
+    IncidentRow {
+        asn: Asn(asn),
+        metric: metric.into(),
+        weight: 1.0,
+        start: 1_785_420_000,
+        end: 1_785_420_900,
+        score,
+        confidence: None,
+        summary: "s".into(),
+        evidence: json!([{}]),
+    }
+}
+
+/// Lists, filters and economy aggregates count what was written: three
+/// networks in two economies and one without, two scored, incidents on two.
+#[test]
+fn networks_are_listed_filtered_and_aggregated() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    let mut w = store.begin_period(&meta("2026-07"), false).unwrap();
+    w.add_network(&network(64500, "Example Transit", Some("NL"))).unwrap();
+    w.add_network(&network(64501, "Other Net", Some("NL"))).unwrap();
+    w.add_network(&network(64502, "EXAMPLE Access", Some("BR"))).unwrap();
+    w.add_network(&network(64503, "Nowhere", None)).unwrap();
+    let mut lagging = metric(64501, 4);
+    (lagging.valid, lagging.invalid, lagging.not_found) = (1, 1, 2);
+    (lagging.rpki_value, lagging.rpki_band) = (0.0, Band::Lagging);
+    w.add_metrics(&metric(64500, 10)).unwrap();
+    w.add_metrics(&lagging).unwrap();
+    w.add_incident(&incident(64500, "M2", 1.0)).unwrap();
+    w.add_incident(&incident(64500, "M2", 0.5)).unwrap();
+    w.add_incident(&incident(64502, "M3", 2.0)).unwrap();
+    w.commit(&json!({})).unwrap();
+    let m = month("2026-07");
+
+    let all = store.networks(m, &NetworkQuery::default()).unwrap();
+    let asns: Vec<u32> = all.iter().map(|n| n.network.asn.0).collect();
+    assert_eq!(asns, [64500, 64501, 64502, 64503]);
+    assert_eq!((all[0].incidents, all[0].penalty), (2, 1.5));
+    assert_eq!(all[0].metrics.as_ref().unwrap().routes, 10);
+    assert_eq!(all[1].metrics.as_ref().unwrap().rpki_band, Band::Lagging);
+    assert!(all[2].metrics.is_none());
+    assert_eq!((all[3].incidents, all[3].penalty), (0, 0.0));
+
+    let q = NetworkQuery { holder: Some("example".into()), ..Default::default() };
+    let found: Vec<u32> = store.networks(m, &q).unwrap().iter().map(|n| n.network.asn.0).collect();
+    assert_eq!(found, [64500, 64502]);
+    let q = NetworkQuery {
+        country: Some("NL".into()),
+        limit: Some(1),
+        offset: 1,
+        ..Default::default()
+    };
+    let page = store.networks(m, &q).unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].network.asn.0, 64501);
+    assert_eq!(store.count_networks(m, &q).unwrap(), 2);
+    let q = NetworkQuery { asn: Some(Asn(64502)), ..Default::default() };
+    assert_eq!(store.count_networks(m, &q).unwrap(), 1);
+
+    let eco = store.economies(m).unwrap();
+    let codes: Vec<Option<&str>> = eco.iter().map(|e| e.country.as_deref()).collect();
+    assert_eq!(codes, [Some("BR"), Some("NL"), None]);
+    let nl = &eco[1];
+    assert_eq!((nl.networks, nl.scored, nl.routes, nl.valid, nl.invalid), (2, 2, 14, 11, 1));
+    assert_eq!(nl.rpki_mean, Some(0.5));
+    assert_eq!(nl.rpki_bands, [1, 0, 1]);
+    assert_eq!((nl.irr_mean, nl.irr_covered, nl.irr_bands), (None, None, [0, 0, 0]));
+    assert_eq!((nl.incidents, nl.networks_with_incidents), (2, 1));
+    let br = &eco[0];
+    assert_eq!((br.networks, br.scored, br.rpki_mean, br.incidents), (1, 0, None, 1));
+
+    let counts = store.incident_counts(m).unwrap();
+    let counts: Vec<(&str, u64, u64)> =
+        counts.iter().map(|c| (c.metric.as_str(), c.incidents, c.networks)).collect();
+    assert_eq!(counts, [("M2", 2, 1), ("M3", 1, 1)]);
+    assert!(store.networks(month("2026-01"), &NetworkQuery::default()).unwrap().is_empty());
+}
+
+/// A prefix query finds exactly the routes of that prefix, every origin.
+#[test]
+fn routes_of_one_prefix() {
+    let (_dir, path) = temp_db();
+    let mut store = Store::open(&path).unwrap();
+    let routes = [
+        route("192.0.2.0/24", 64500, RovState::Valid),
+        route("192.0.2.0/24", 64501, RovState::Invalid),
+        route("192.0.2.0/25", 64500, RovState::Valid),
+        route("192.0.0.0/16", 64500, RovState::NotFound),
+        route("2001:db8::/32", 64500, RovState::NotFound),
+    ];
+    write(&mut store, "2026-07", &routes, false).unwrap();
+    let q = RouteQuery { prefix: Some("192.0.2.0/24".parse().unwrap()), ..all() };
+    assert_eq!(listed(&store, "2026-07", &q), ["192.0.2.0/24 64500", "192.0.2.0/24 64501"]);
+    assert_eq!(store.count_routes(month("2026-07"), &q).unwrap(), 2);
+    let q = RouteQuery { prefix: Some("2001:db8::/32".parse().unwrap()), ..all() };
+    assert_eq!(listed(&store, "2026-07", &q), ["2001:db8::/32 64500"]);
+    let q = RouteQuery { prefix: Some("198.51.100.0/24".parse().unwrap()), ..all() };
+    assert!(listed(&store, "2026-07", &q).is_empty());
 }

@@ -1,0 +1,767 @@
+//! The public JSON API under `/api/v2` (manrs-spec §3.3.2): the MANRS API
+//! v2 names and shapes where they are known (`/ases`, `/ases/{asn}`,
+//! `/scores`, `/scores/details`, `/scores/summary`), and our own evidence
+//! endpoints (a network's routes with the VRPs that decided them, its
+//! unregistered routes, incidents with their events), periods and economy
+//! aggregates. Every list also comes as CSV.
+//!
+//! Conventions: `month=YYYY-MM` (or an RFC 3339 time) picks the period,
+//! default the newest stored; lists take `limit` (1-1000, default 100) and
+//! `pageToken` (the `nextPageToken` of the previous page) and report
+//! `total`; `format=json|csv` or `Accept: text/csv` picks the format. A
+//! parameter the endpoint does not know is a 422 error, a bad value a 400,
+//! an unknown AS, period or path a 404, each as `{"error": {"status",
+//! "message"}}`.
+//!
+//! Not here yet: `/participants` and `/asns` (the programme, with accounts
+//! and API keys, comes with the programme issue) and the filtering,
+//! anti-spoofing and coordination key figures (the key-figures issue); the
+//! incidents behind filtering are served already.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use manrs_engine::{Band, RovState};
+use manrs_report::{NetworkReport, incident_json, route_json, scores_json, vrp_json};
+use manrs_store::{MetricRow, NetworkQuery, NetworkSummary, RouteQuery, Store};
+use manrs_types::{Asn, Month};
+use serde_json::{Value, json};
+
+use crate::{ApiError, AppState, accepts_csv, parse_month, pick_month};
+
+/// Largest page.
+pub const MAX_LIMIT: u64 = 1000;
+/// Page size when `limit` is not given.
+pub const DEFAULT_LIMIT: u64 = 100;
+
+/// The `/api/v2` routes.
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/v2/periods", get(periods))
+        .route("/api/v2/ases", get(ases))
+        .route("/api/v2/ases/{asn}", get(one_as))
+        .route("/api/v2/ases/{asn}/routes", get(as_routes))
+        .route("/api/v2/ases/{asn}/incidents", get(as_incidents))
+        .route("/api/v2/scores", get(scores))
+        .route("/api/v2/scores/details", get(score_details))
+        .route("/api/v2/scores/summary", get(summary))
+        .route("/api/v2/economies", get(economies))
+        .route("/api/v2/incidents", get(incidents))
+        .route("/api/v2/openapi.json", get(openapi))
+        .route("/api/v2", get(api_not_found))
+        .route("/api/v2/{*rest}", get(api_not_found))
+}
+
+/// Query parameters, checked against what an endpoint accepts.
+#[derive(Debug)]
+pub struct Params {
+    pairs: Vec<(String, String)>,
+}
+
+impl Params {
+    /// Parses a raw query string; a name not in `allowed` is a 422 error
+    /// naming it, a repeated name a 400.
+    pub fn parse(raw: Option<&str>, allowed: &[&str]) -> Result<Params, ApiError> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or(""))
+            .map_err(|e| ApiError::bad_request(format!("bad query string: {e}")))?;
+        for (i, (k, _)) in pairs.iter().enumerate() {
+            if !allowed.contains(&k.as_str()) {
+                return Err(ApiError::unprocessable(format!(
+                    "unknown query parameter {k:?} (this endpoint takes: {})",
+                    allowed.join(", ")
+                )));
+            }
+            if pairs[..i].iter().any(|(j, _)| j == k) {
+                return Err(ApiError::bad_request(format!(
+                    "query parameter {k:?} is given twice; use a comma-separated list"
+                )));
+            }
+        }
+        Ok(Params { pairs })
+    }
+
+    /// A parameter's value (empty values count as absent).
+    pub fn get(&self, k: &str) -> Option<&str> {
+        self.pairs.iter().find(|(j, v)| j == k && !v.is_empty()).map(|(_, v)| v.as_str())
+    }
+
+    /// `month`.
+    pub fn month(&self) -> Result<Option<Month>, ApiError> {
+        self.get("month").map(parse_month).transpose()
+    }
+
+    /// A comma-separated list of AS numbers (`64500` or `AS64500`).
+    pub fn asns(&self, k: &str) -> Result<Option<Vec<Asn>>, ApiError> {
+        let Some(v) = self.get(k) else { return Ok(None) };
+        v.split(',')
+            .map(|a| parse_asn(a.trim()))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+            .map_err(|e| ApiError::bad_request(format!("{k}: {}", e.message)))
+    }
+
+    /// `limit` and `pageToken` as (limit, offset).
+    pub fn page(&self) -> Result<(u64, u64), ApiError> {
+        let limit = match self.get("limit") {
+            None => DEFAULT_LIMIT,
+            Some(v) => match v.parse::<u64>() {
+                Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+                _ => {
+                    return Err(ApiError::bad_request(format!(
+                        "limit={v:?}: expected a whole number from 1 to {MAX_LIMIT}"
+                    )));
+                }
+            },
+        };
+        let offset = match self.get("pageToken") {
+            None => 0,
+            Some(v) => v.parse::<u64>().map_err(|_| {
+                ApiError::bad_request(format!(
+                    "pageToken={v:?} is not a token this server gave (use nextPageToken)"
+                ))
+            })?,
+        };
+        Ok((limit, offset))
+    }
+
+    /// Whether CSV is asked for (`format`, else the Accept header).
+    pub fn csv(&self, headers: &HeaderMap) -> Result<bool, ApiError> {
+        match self.get("format") {
+            None => Ok(accepts_csv(headers)),
+            Some("json") => Ok(false),
+            Some("csv") => Ok(true),
+            Some(v) => Err(ApiError::bad_request(format!("format={v:?}: expected json or csv"))),
+        }
+    }
+
+    /// An economy code parameter.
+    pub fn economy(&self, k: &str) -> Result<Option<String>, ApiError> {
+        self.get(k)
+            .map(|v| {
+                v.parse::<manrs_types::Country>()
+                    .map(|c| c.as_str().to_string())
+                    .map_err(|e| ApiError::bad_request(format!("{k}: {e}")))
+            })
+            .transpose()
+    }
+}
+
+/// Parses `64500` or `AS64500`.
+pub fn parse_asn(v: &str) -> Result<Asn, ApiError> {
+    v.parse::<Asn>().map_err(|_| {
+        ApiError::bad_request(format!("{v:?} is not an AS number (expected 64500 or AS64500)"))
+    })
+}
+
+/// A JSON body, or the list under `key` as CSV.
+fn respond(csv: bool, key: &str, body: Value, name: &str) -> Response {
+    if csv {
+        let empty = Vec::new();
+        let items = body[key].as_array().unwrap_or(&empty);
+        let text = crate::csvout::to_csv(items);
+        (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, format!("inline; filename=\"{name}.csv\"")),
+            ],
+            text,
+        )
+            .into_response()
+    } else {
+        axum::Json(body).into_response()
+    }
+}
+
+/// `nextPageToken`: the next offset, or null at the end.
+fn next_token(offset: u64, shown: usize, total: u64) -> Value {
+    let next = offset + shown as u64;
+    if next < total { json!(next.to_string()) } else { Value::Null }
+}
+
+/// The key figures of a network computed so far (Action 4), in the v2
+/// `keyFigures` list shape.
+pub fn key_figures(m: Option<&MetricRow>) -> Value {
+    let Some(m) = m else {
+        return json!([
+            {"id": "routingInformationIRR", "value": null, "band": "no_data_available"},
+            {"id": "routingInformationRPKI", "value": null, "band": "no_data_available"},
+        ]);
+    };
+    let s = scores_json(m);
+    json!([
+        {"id": "routingInformationIRR", "value": s["routingInformationIRR"]["value"], "band": s["routingInformationIRR"]["band"]},
+        {"id": "routingInformationRPKI", "value": s["routingInformationRPKI"]["value"], "band": s["routingInformationRPKI"]["band"]},
+    ])
+}
+
+/// A network in the `/ases` shape.
+pub fn as_json(n: &NetworkSummary) -> Value {
+    let m = n.metrics.as_ref();
+    json!({
+        "asn": n.network.asn,
+        "name": n.network.holder,
+        "economy": n.network.country,
+        "rir": n.network.rir,
+        "status": n.network.status,
+        "routes": m.map_or(0, |m| m.routes),
+        "rpki": m.map(|m| json!({"valid": m.valid, "invalid": m.invalid, "notFound": m.not_found})),
+        "irrCovered": m.and_then(|m| m.irr_covered),
+        "scores": m.map(scores_json),
+        "incidents": n.incidents,
+        "filteringPenalty": n.penalty,
+    })
+}
+
+async fn periods(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = Params::parse(q.as_deref(), &["format"])?;
+    let csv = p.csv(&headers)?;
+    let body = st
+        .with_store(|s| {
+            let list: Vec<Value> = s
+                .periods()?
+                .iter()
+                .map(|p| {
+                    json!({
+                        "month": p.month,
+                        "routes": p.routes,
+                        "networks": p.networks,
+                        "createdAt": p.created_at,
+                        "finishedAt": p.finished_at,
+                        "toolVersion": p.tool_version,
+                        "profileVersion": p.profile_version,
+                    })
+                })
+                .collect();
+            Ok(json!({"periods": list}))
+        })
+        .await?;
+    Ok(respond(csv, "periods", body, "periods"))
+}
+
+async fn ases(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = Params::parse(
+        q.as_deref(),
+        &["month", "economies", "rir", "q", "limit", "pageToken", "format"],
+    )?;
+    let csv = p.csv(&headers)?;
+    let (limit, offset) = p.page()?;
+    let query = NetworkQuery {
+        country: p.economy("economies")?,
+        rir: p.get("rir").map(str::to_ascii_lowercase),
+        holder: p.get("q").map(str::to_string),
+        asn: None,
+        limit: Some(limit),
+        offset,
+    };
+    let month = p.month()?;
+    let body = st
+        .with_store(move |s| {
+            let month = pick_month(s, month)?;
+            let total = s.count_networks(month, &query)?;
+            let list = s.networks(month, &query)?;
+            let ases: Vec<Value> = list.iter().map(as_json).collect();
+            Ok(json!({
+                "month": month,
+                "total": total,
+                "nextPageToken": next_token(offset, ases.len(), total),
+                "ases": ases,
+            }))
+        })
+        .await?;
+    Ok(respond(csv, "ases", body, "ases"))
+}
+
+fn load_as(s: &Store, month: Option<Month>, asn: Asn) -> Result<(Month, NetworkSummary), ApiError> {
+    let month = pick_month(s, month)?;
+    let q = NetworkQuery { asn: Some(asn), ..Default::default() };
+    let n = s.networks(month, &q)?.pop();
+    match n {
+        Some(n) => Ok((month, n)),
+        None => {
+            // Incidents can name an AS that originated nothing.
+            let incidents = s.incidents(month, Some(asn))?;
+            if incidents.is_empty() {
+                return Err(ApiError::not_found(format!(
+                    "AS{} is not in period {month}: it originated no route and has no incident",
+                    asn.0
+                )));
+            }
+            Ok((
+                month,
+                NetworkSummary {
+                    network: manrs_store::NetworkRow {
+                        asn,
+                        holder: None,
+                        country: None,
+                        rir: None,
+                        status: None,
+                    },
+                    metrics: None,
+                    incidents: incidents.len() as u64,
+                    penalty: incidents.iter().fold(0.0, |a, i| a + i.score),
+                },
+            ))
+        }
+    }
+}
+
+async fn one_as(
+    State(st): State<Arc<AppState>>,
+    Path(asn): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = Params::parse(q.as_deref(), &["month"])?;
+    let asn = parse_asn(&asn)?;
+    let month = p.month()?;
+    let body = st
+        .with_store(move |s| {
+            let (month, n) = load_as(s, month, asn)?;
+            let mut v = as_json(&n);
+            v["month"] = json!(month);
+            v["keyFigures"] = key_figures(n.metrics.as_ref());
+            v["history"] = history(s, asn)?;
+            Ok(v)
+        })
+        .await?;
+    Ok(axum::Json(body).into_response())
+}
+
+/// A network's Action 4 figures over every stored period, oldest first.
+pub fn history(s: &Store, asn: Asn) -> Result<Value, ApiError> {
+    let mut out = Vec::new();
+    let mut periods = s.periods()?;
+    periods.reverse();
+    for p in periods {
+        let m = s.metrics(p.month, asn)?;
+        let incidents = s.incidents(p.month, Some(asn))?;
+        out.push(json!({
+            "month": p.month,
+            "routes": m.as_ref().map(|m| m.routes),
+            "routingInformationRPKI": m.as_ref().map(|m| m.rpki_value),
+            "routingInformationIRR": m.as_ref().and_then(|m| m.irr_value),
+            "incidents": incidents.len(),
+        }));
+    }
+    Ok(Value::Array(out))
+}
+
+async fn as_routes(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(asn): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = Params::parse(q.as_deref(), &["month", "rpki", "irr", "limit", "pageToken", "format"])?;
+    let asn = parse_asn(&asn)?;
+    let csv = p.csv(&headers)?;
+    let (limit, offset) = p.page()?;
+    let rov = match p.get("rpki") {
+        None => None,
+        Some("valid") => Some(RovState::Valid),
+        Some("invalid") => Some(RovState::Invalid),
+        Some("notFound" | "not-found") => Some(RovState::NotFound),
+        Some(v) => {
+            return Err(ApiError::bad_request(format!(
+                "rpki={v:?}: expected valid, invalid or notFound"
+            )));
+        }
+    };
+    let irr_unregistered = match p.get("irr") {
+        None => false,
+        Some("unregistered") => true,
+        Some(v) => {
+            return Err(ApiError::bad_request(format!("irr={v:?}: expected unregistered")));
+        }
+    };
+    let month = p.month()?;
+    let body = st
+        .with_store(move |s| {
+            let month = pick_month(s, month)?;
+            let q = RouteQuery {
+                origin: Some(asn),
+                rov,
+                irr_unregistered,
+                prefix: None,
+                limit: Some(limit),
+                offset,
+            };
+            let total = s.count_routes(month, &q)?;
+            if total == 0 && s.metrics(month, asn)?.is_none() {
+                return Err(ApiError::not_found(format!(
+                    "AS{} originated no route in {month}",
+                    asn.0
+                )));
+            }
+            let mut routes = Vec::new();
+            for r in s.routes(month, &q)? {
+                let mut v = route_json(&r);
+                let vrps: Vec<Value> =
+                    s.route_vrps(r.id)?.iter().map(|x| vrp_json(x, &r)).collect();
+                v["vrps"] = json!(vrps);
+                routes.push(v);
+            }
+            Ok(json!({
+                "asn": asn,
+                "month": month,
+                "total": total,
+                "nextPageToken": next_token(offset, routes.len(), total),
+                "routes": routes,
+            }))
+        })
+        .await?;
+    Ok(respond(csv, "routes", body, &format!("AS{}-routes", asn.0)))
+}
+
+fn incident_page(
+    s: &Store,
+    month: Option<Month>,
+    asn: Option<Asn>,
+    metric: Option<String>,
+    limit: u64,
+    offset: u64,
+) -> Result<Value, ApiError> {
+    let month = pick_month(s, month)?;
+    let all: Vec<_> = s
+        .incidents(month, asn)?
+        .into_iter()
+        .filter(|i| metric.as_ref().is_none_or(|m| &i.metric == m))
+        .collect();
+    let total = all.len() as u64;
+    let page: Vec<Value> = all
+        .iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .map(incident_json)
+        .collect();
+    Ok(json!({
+        "month": month,
+        "total": total,
+        "nextPageToken": next_token(offset, page.len(), total),
+        "incidents": page,
+    }))
+}
+
+fn metric_param(p: &Params) -> Result<Option<String>, ApiError> {
+    const METRICS: [&str; 8] = ["M1", "M1C", "M2", "M2C", "M3", "M3C", "M4", "M4C"];
+    match p.get("metric") {
+        None => Ok(None),
+        Some(v) => {
+            let up = v.to_ascii_uppercase();
+            if METRICS.contains(&up.as_str()) {
+                Ok(Some(up))
+            } else {
+                Err(ApiError::bad_request(format!(
+                    "metric={v:?}: expected one of {}",
+                    METRICS.join(", ")
+                )))
+            }
+        }
+    }
+}
+
+async fn as_incidents(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(asn): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = Params::parse(q.as_deref(), &["month", "metric", "limit", "pageToken", "format"])?;
+    let asn = parse_asn(&asn)?;
+    let csv = p.csv(&headers)?;
+    let (limit, offset) = p.page()?;
+    let (month, metric) = (p.month()?, metric_param(&p)?);
+    let body =
+        st.with_store(move |s| incident_page(s, month, Some(asn), metric, limit, offset)).await?;
+    Ok(respond(csv, "incidents", body, &format!("AS{}-incidents", asn.0)))
+}
+
+async fn incidents(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let p =
+        Params::parse(q.as_deref(), &["month", "asn", "metric", "limit", "pageToken", "format"])?;
+    let csv = p.csv(&headers)?;
+    let (limit, offset) = p.page()?;
+    let asn = p.get("asn").map(parse_asn).transpose()?;
+    let (month, metric) = (p.month()?, metric_param(&p)?);
+    let body = st.with_store(move |s| incident_page(s, month, asn, metric, limit, offset)).await?;
+    Ok(respond(csv, "incidents", body, "incidents"))
+}
+
+async fn scores(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = Params::parse(
+        q.as_deref(),
+        &["month", "asns", "economies", "limit", "pageToken", "format"],
+    )?;
+    let csv = p.csv(&headers)?;
+    let (limit, offset) = p.page()?;
+    let asns = p.asns("asns")?;
+    let country = p.economy("economies")?;
+    let month = p.month()?;
+    let body = st
+        .with_store(move |s| {
+            let month = pick_month(s, month)?;
+            let rows: Vec<NetworkSummary> = match &asns {
+                Some(list) => {
+                    let mut out = Vec::new();
+                    for a in list {
+                        let q = NetworkQuery {
+                            asn: Some(*a),
+                            country: country.clone(),
+                            ..Default::default()
+                        };
+                        out.extend(s.networks(month, &q)?);
+                    }
+                    out
+                }
+                None => {
+                    let q = NetworkQuery { country: country.clone(), ..Default::default() };
+                    s.networks(month, &q)?
+                }
+            };
+            let total = rows.len() as u64;
+            let page: Vec<Value> = rows
+                .iter()
+                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                .map(|n| {
+                    let figures = key_figures(n.metrics.as_ref());
+                    json!({
+                        "asn": n.network.asn,
+                        "name": n.network.holder,
+                        "economy": n.network.country,
+                        "routingInformationIRR": figures[0]["value"],
+                        "routingInformationIRRBand": figures[0]["band"],
+                        "routingInformationRPKI": figures[1]["value"],
+                        "routingInformationRPKIBand": figures[1]["band"],
+                        "incidents": n.incidents,
+                        "filteringPenalty": n.penalty,
+                    })
+                })
+                .collect();
+            Ok(json!({
+                "month": month,
+                "total": total,
+                "nextPageToken": next_token(offset, page.len(), total),
+                "scores": page,
+            }))
+        })
+        .await?;
+    Ok(respond(csv, "scores", body, "scores"))
+}
+
+async fn score_details(
+    State(st): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = Params::parse(q.as_deref(), &["month", "asn", "limit"])?;
+    let asn = parse_asn(
+        p.get("asn").ok_or_else(|| ApiError::bad_request("asn is required, e.g. ?asn=64500"))?,
+    )?;
+    let limit = match p.get("limit") {
+        None => DEFAULT_LIMIT,
+        Some(_) => p.page()?.0,
+    };
+    let month = p.month()?;
+    let body = st
+        .with_store(move |s| {
+            let month = pick_month(s, month)?;
+            let report = NetworkReport::load(s, month, asn, limit)?;
+            if !report.found() {
+                return Err(ApiError::not_found(format!(
+                    "AS{} is not in period {month}: it originated no route and has no incident",
+                    asn.0
+                )));
+            }
+            let mut v = report.to_json();
+            v["history"] = history(s, asn)?;
+            Ok(v)
+        })
+        .await?;
+    Ok(axum::Json(body).into_response())
+}
+
+/// Aggregate key figures of a set of networks: mean value and the count and
+/// share of scored networks per band.
+fn aggregate(rows: &[NetworkSummary]) -> (Value, Value) {
+    let figure = |id: &str, pick: &dyn Fn(&MetricRow) -> Option<(f64, Band)>| {
+        let vals: Vec<(f64, Band)> =
+            rows.iter().filter_map(|n| n.metrics.as_ref()).filter_map(pick).collect();
+        let n = vals.len();
+        let mean = (n > 0).then(|| vals.iter().map(|v| v.0).sum::<f64>() / n as f64);
+        let severities: Vec<Value> = [Band::Ready, Band::Aspiring, Band::Lagging]
+            .iter()
+            .map(|b| {
+                let c = vals.iter().filter(|v| v.1 == *b).count();
+                json!({
+                    "id": b.as_str(),
+                    "count": c,
+                    "percentage": if n > 0 { 100.0 * c as f64 / n as f64 } else { 0.0 },
+                })
+            })
+            .collect();
+        json!({"id": id, "value": mean, "networks": n, "severities": severities})
+    };
+    let irr = figure("routingInformationIRR", &|m| m.irr_value.zip(m.irr_band));
+    let rpki = figure("routingInformationRPKI", &|m| Some((m.rpki_value, m.rpki_band)));
+    (irr, rpki)
+}
+
+async fn summary(
+    State(st): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = Params::parse(q.as_deref(), &["month", "region", "rir", "asn"])?;
+    let region = match p.get("region") {
+        None => None,
+        Some(v) if v.eq_ignore_ascii_case("world") => None,
+        Some(_) => p.economy("region")?,
+    };
+    let rir = p.get("rir").map(str::to_ascii_lowercase);
+    let asn = p.get("asn").map(parse_asn).transpose()?;
+    let month = p.month()?;
+    let body = st
+        .with_store(move |s| {
+            let month = pick_month(s, month)?;
+            let q = NetworkQuery {
+                country: region.clone(),
+                rir: rir.clone(),
+                asn,
+                ..Default::default()
+            };
+            let rows = s.networks(month, &q)?;
+            if rows.is_empty() && (region.is_some() || rir.is_some() || asn.is_some()) {
+                return Err(ApiError::not_found(format!("no network matches in {month}")));
+            }
+            let (mut irr, mut rpki) = aggregate(&rows);
+            // Trend: the change of the mean since the previous stored period.
+            let prev = s.periods()?.into_iter().map(|p| p.month).find(|m| *m < month);
+            if let Some(pm) = prev {
+                let (pirr, prpki) = aggregate(&s.networks(pm, &q)?);
+                for (cur, old) in [(&mut irr, pirr), (&mut rpki, prpki)] {
+                    cur["trend"] = match (cur["value"].as_f64(), old["value"].as_f64()) {
+                        (Some(a), Some(b)) => json!(a - b),
+                        _ => Value::Null,
+                    };
+                }
+            } else {
+                irr["trend"] = Value::Null;
+                rpki["trend"] = Value::Null;
+            }
+            let counts = s.incident_counts(month)?;
+            let incidents: serde_json::Map<String, Value> =
+                if region.is_none() && rir.is_none() && asn.is_none() {
+                    counts
+                        .iter()
+                        .map(|c| {
+                            (
+                                c.metric.clone(),
+                                json!({"incidents": c.incidents, "networks": c.networks}),
+                            )
+                        })
+                        .collect()
+                } else {
+                    let mut m = serde_json::Map::new();
+                    for n in rows.iter().filter(|n| n.incidents > 0) {
+                        for i in s.incidents(month, Some(n.network.asn))? {
+                            let e = m
+                                .entry(i.metric.clone())
+                                .or_insert_with(|| json!({"incidents": 0, "networks": []}));
+                            e["incidents"] = json!(e["incidents"].as_u64().unwrap_or(0) + 1);
+                            if let Some(list) = e["networks"].as_array_mut()
+                                && !list.contains(&json!(i.asn))
+                            {
+                                list.push(json!(i.asn));
+                            }
+                        }
+                    }
+                    for v in m.values_mut() {
+                        let n = v["networks"].as_array().map_or(0, Vec::len);
+                        v["networks"] = json!(n);
+                    }
+                    m
+                };
+            Ok(json!({
+                "month": month,
+                "scope": {
+                    "region": region.clone().unwrap_or_else(|| "world".into()),
+                    "rir": rir,
+                    "asn": asn,
+                },
+                "networks": rows.len(),
+                "previousMonth": prev,
+                "scores": {"keyFigures": [irr, rpki]},
+                "incidents": incidents,
+            }))
+        })
+        .await?;
+    Ok(axum::Json(body).into_response())
+}
+
+/// An economy aggregate row as JSON.
+pub fn economy_json(e: &manrs_store::EconomyRow) -> Value {
+    json!({
+        "economy": e.country,
+        "networks": e.networks,
+        "scoredNetworks": e.scored,
+        "routes": e.routes,
+        "valid": e.valid,
+        "invalid": e.invalid,
+        "irrCovered": e.irr_covered,
+        "routingInformationRPKI": e.rpki_mean,
+        "rpkiReady": e.rpki_bands[0],
+        "rpkiAspiring": e.rpki_bands[1],
+        "rpkiLagging": e.rpki_bands[2],
+        "routingInformationIRR": e.irr_mean,
+        "irrReady": e.irr_bands[0],
+        "irrAspiring": e.irr_bands[1],
+        "irrLagging": e.irr_bands[2],
+        "incidents": e.incidents,
+        "networksWithIncidents": e.networks_with_incidents,
+    })
+}
+
+async fn economies(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = Params::parse(q.as_deref(), &["month", "format"])?;
+    let csv = p.csv(&headers)?;
+    let month = p.month()?;
+    let body = st
+        .with_store(move |s| {
+            let month = pick_month(s, month)?;
+            let list: Vec<Value> = s.economies(month)?.iter().map(economy_json).collect();
+            Ok(json!({"month": month, "economies": list}))
+        })
+        .await?;
+    Ok(respond(csv, "economies", body, "economies"))
+}
+
+async fn openapi(RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+    Params::parse(q.as_deref(), &[])?;
+    Ok(axum::Json(crate::openapi::document()).into_response())
+}
+
+async fn api_not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!("no API endpoint {}; see /api/v2/openapi.json", uri.path()))
+}

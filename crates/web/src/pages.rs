@@ -1,0 +1,455 @@
+//! The dashboard: HTML pages rendered on the server (minijinja templates
+//! compiled into the binary) after the Observatory views (manrs-spec §3.1):
+//! the overview of a scope and month with readiness distributions and
+//! incidents, economy pages, the network page with the key figures, their
+//! history and every point lost with its evidence, the comparison of two
+//! periods, and a search box (ASN, holder name, prefix, economy). The only
+//! script is the vendored uPlot (MIT, `assets/vendor/uplot`) for history
+//! charts; every value is also in the HTML, so the pages work without it.
+
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use manrs_report::{NetworkReport, incident_json, route_json, vrp_json};
+use manrs_store::{NetworkQuery, RouteQuery, Store};
+use manrs_types::{Asn, Month, Prefix};
+use minijinja::Environment;
+use serde_json::{Value, json};
+
+use crate::api::{Params, as_json, economy_json, history, parse_asn};
+use crate::{ApiError, AppState, parse_month, pick_month};
+
+/// Networks listed per page on economy and search pages.
+const PAGE: u64 = 200;
+
+/// The page routes and the assets.
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/", get(overview))
+        .route("/networks/{asn}", get(network))
+        .route("/economies/{cc}", get(economy))
+        .route("/compare", get(compare))
+        .route("/search", get(search))
+        .route("/assets/{*file}", get(asset))
+}
+
+/// An error as an HTML page.
+struct PageError(ApiError);
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> PageError {
+        PageError(e)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let body = render(
+            "error.html",
+            json!({"title": format!("{} {}", self.0.status.as_u16(), self.0.status.canonical_reason().unwrap_or("")), "message": self.0.message}),
+        )
+        .unwrap_or_else(|e| Html(format!("<pre>{}</pre>", e.0.message)));
+        (self.0.status, body).into_response()
+    }
+}
+
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, text) in [
+            ("base.html", include_str!("../templates/base.html")),
+            ("overview.html", include_str!("../templates/overview.html")),
+            ("network.html", include_str!("../templates/network.html")),
+            ("economy.html", include_str!("../templates/economy.html")),
+            ("compare.html", include_str!("../templates/compare.html")),
+            ("search.html", include_str!("../templates/search.html")),
+            ("error.html", include_str!("../templates/error.html")),
+            ("macros.html", include_str!("../templates/macros.html")),
+        ] {
+            // The templates are part of the binary; a syntax error in one is
+            // caught by the tests that render every page.
+            if let Err(e) = env.add_template(name, text) {
+                eprintln!("manrs-web: template {name}: {e}");
+            }
+        }
+        env.add_filter("pct", |v: Option<f64>| -> String {
+            v.map_or_else(|| "no data".into(), |v| format!("{:.1}%", v * 100.0))
+        });
+        env.add_filter("num", |v: i64| -> String { group(v) });
+        env.add_filter("utc", |v: Option<i64>| -> String {
+            v.map_or_else(|| "-".into(), manrs_types::format_utc)
+        });
+        env.add_filter("signed", |v: Option<f64>| -> String {
+            v.map_or_else(String::new, |v| format!("{:+.1}", v * 100.0))
+        });
+        env
+    })
+}
+
+/// Thousands separators: 1366894 -> 1,366,894.
+fn group(v: i64) -> String {
+    let s = v.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < 0 { format!("-{out}") } else { out }
+}
+
+fn render(name: &str, ctx: Value) -> Result<Html<String>, PageError> {
+    env()
+        .get_template(name)
+        .and_then(|t| t.render(minijinja::value::Serde(&ctx)))
+        .map(Html)
+        .map_err(|e| PageError(ApiError::internal(format!("rendering {name}: {e}"))))
+}
+
+/// The month list for the selector, newest first.
+fn months(s: &Store) -> Result<Vec<Month>, ApiError> {
+    Ok(s.periods()?.iter().map(|p| p.month).collect())
+}
+
+async fn overview(
+    State(st): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+) -> Result<Html<String>, PageError> {
+    let p = Params::parse(q.as_deref(), &["month"])?;
+    let month = p.month()?;
+    let ctx = st
+        .with_store(move |s| {
+            let month = pick_month(s, month)?;
+            let info = s.period(month)?;
+            let eco = s.economies(month)?;
+            let mut world = json!({"networks": 0, "scored": 0, "routes": 0, "valid": 0, "invalid": 0,
+                "rpki": [0, 0, 0], "irr": [0, 0, 0], "incidentNetworks": 0});
+            let (mut rpki_sum, mut irr_sum, mut irr_n, mut covered, mut irr_data) = (0.0, 0.0, 0u64, 0u64, false);
+            for e in &eco {
+                let add = |w: &mut Value, k: &str, v: u64| w[k] = json!(w[k].as_u64().unwrap_or(0) + v);
+                add(&mut world, "networks", e.networks);
+                add(&mut world, "scored", e.scored);
+                add(&mut world, "routes", e.routes);
+                add(&mut world, "valid", e.valid);
+                add(&mut world, "invalid", e.invalid);
+                add(&mut world, "incidentNetworks", e.networks_with_incidents);
+                for i in 0..3 {
+                    world["rpki"][i] = json!(world["rpki"][i].as_u64().unwrap_or(0) + e.rpki_bands[i]);
+                    world["irr"][i] = json!(world["irr"][i].as_u64().unwrap_or(0) + e.irr_bands[i]);
+                }
+                rpki_sum += e.rpki_mean.unwrap_or(0.0) * e.scored as f64;
+                if let (Some(m), Some(c)) = (e.irr_mean, e.irr_covered) {
+                    let n: u64 = e.irr_bands.iter().sum();
+                    irr_sum += m * n as f64;
+                    irr_n += n;
+                    covered += c;
+                    irr_data = true;
+                }
+            }
+            let scored = world["scored"].as_u64().unwrap_or(0);
+            world["rpkiMean"] = json!((scored > 0).then(|| rpki_sum / scored as f64));
+            world["irrMean"] = json!((irr_n > 0).then(|| irr_sum / irr_n as f64));
+            world["irrCovered"] = json!(irr_data.then_some(covered));
+            let routes = world["routes"].as_u64().unwrap_or(0);
+            world["validShare"] = json!((routes > 0).then(|| world["valid"].as_f64().unwrap_or(0.0) / routes as f64));
+            world["invalidShare"] = json!((routes > 0).then(|| world["invalid"].as_f64().unwrap_or(0.0) / routes as f64));
+            world["irrShare"] = json!(irr_data.then(|| covered as f64 / routes.max(1) as f64));
+            let mut economies: Vec<Value> = eco.iter().map(economy_json).collect();
+            economies.sort_by_key(|e| std::cmp::Reverse(e["networks"].as_u64().unwrap_or(0)));
+            let max_networks = economies.first().and_then(|e| e["networks"].as_u64()).unwrap_or(1);
+            let incidents: Vec<Value> = s
+                .incident_counts(month)?
+                .iter()
+                .map(|c| json!({"metric": c.metric, "incidents": c.incidents, "networks": c.networks}))
+                .collect();
+            let top: Vec<Value> = {
+                let mut all = s.incidents(month, None)?;
+                all.sort_by(|a, b| b.score.total_cmp(&a.score));
+                all.iter().take(10).map(incident_json).collect()
+            };
+            Ok(json!({
+                "title": format!("Overview {month}"),
+                "month": month,
+                "months": months(s)?,
+                "period": info.map(|p| json!({"routes": p.routes, "networks": p.networks, "finishedAt": p.finished_at, "toolVersion": p.tool_version})),
+                "world": world,
+                "economies": economies,
+                "maxNetworks": max_networks,
+                "incidentCounts": incidents,
+                "topIncidents": top,
+            }))
+        })
+        .await?;
+    render("overview.html", ctx)
+}
+
+async fn network(
+    State(st): State<Arc<AppState>>,
+    Path(asn): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Html<String>, PageError> {
+    let p = Params::parse(q.as_deref(), &["month"])?;
+    let asn = parse_asn(&asn)?;
+    let month = p.month()?;
+    let ctx = st
+        .with_store(move |s| {
+            let month = pick_month(s, month)?;
+            let report = NetworkReport::load(s, month, asn, 100)?;
+            if !report.found() {
+                return Err(ApiError::not_found(format!(
+                    "AS{} is not in period {month}: it originated no route and has no incident",
+                    asn.0
+                )));
+            }
+            let mut r = report.to_json();
+            let network =
+                s.networks(month, &NetworkQuery { asn: Some(asn), ..Default::default() })?.pop();
+            r["network"] = network.as_ref().map_or(Value::Null, as_json);
+            r["history"] = history(s, asn)?;
+            r["penalty"] = json!(report.penalty());
+            if let Some(m) = &report.metrics {
+                let total = m.routes as f64;
+                r["explain"] = json!({
+                    "raw": (m.valid as f64 - 10.0 * m.invalid as f64) / total,
+                    "notFoundCost": 1.0 / total,
+                    "invalidCost": 11.0 / total,
+                    "unregisteredCost": 1.0 / total,
+                });
+                // The valid routes are evidence too (their VRPs), shown
+                // briefly.
+                let q = RouteQuery {
+                    origin: Some(asn),
+                    rov: Some(manrs_engine::RovState::Valid),
+                    limit: Some(20),
+                    ..Default::default()
+                };
+                let valid: Vec<Value> = s
+                    .routes(month, &q)?
+                    .iter()
+                    .map(|x| {
+                        let mut v = route_json(x);
+                        let vrps: Vec<Value> = s
+                            .route_vrps(x.id)
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|y| vrp_json(y, x))
+                            .collect();
+                        v["vrps"] = json!(vrps);
+                        v
+                    })
+                    .collect();
+                r["validRoutes"] = json!(valid);
+            }
+            r["title"] = json!(format!("AS{}", asn.0));
+            r["month"] = json!(month);
+            r["months"] = json!(months(s)?);
+            Ok(r)
+        })
+        .await?;
+    render("network.html", ctx)
+}
+
+async fn economy(
+    State(st): State<Arc<AppState>>,
+    Path(cc): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Html<String>, PageError> {
+    let p = Params::parse(q.as_deref(), &["month", "page"])?;
+    let cc = cc
+        .parse::<manrs_types::Country>()
+        .map_err(|e| ApiError::bad_request(e.to_string()))?
+        .as_str()
+        .to_string();
+    let page = match p.get("page") {
+        None => 1,
+        Some(v) => v.parse::<u64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+            ApiError::bad_request(format!("page={v:?}: expected a page number from 1"))
+        })?,
+    };
+    let month = p.month()?;
+    let ctx = st
+        .with_store(move |s| {
+            let month = pick_month(s, month)?;
+            let mut hist = Vec::new();
+            let mut row = None;
+            for m in months(s)?.into_iter().rev() {
+                if let Some(e) = s.economies(m)?.into_iter().find(|e| e.country.as_deref() == Some(cc.as_str())) {
+                    let j = economy_json(&e);
+                    hist.push(json!({"month": m, "routingInformationRPKI": j["routingInformationRPKI"], "routingInformationIRR": j["routingInformationIRR"], "networks": j["networks"], "incidents": j["incidents"]}));
+                    if m == month {
+                        row = Some(j);
+                    }
+                }
+            }
+            let Some(row) = row else {
+                return Err(ApiError::not_found(format!("no network of economy {cc} in {month}")));
+            };
+            let q = NetworkQuery { country: Some(cc.clone()), limit: Some(PAGE), offset: (page - 1) * PAGE, ..Default::default() };
+            let total = s.count_networks(month, &q)?;
+            let nets: Vec<Value> = s.networks(month, &q)?.iter().map(as_json).collect();
+            Ok(json!({
+                "title": format!("Economy {cc}"),
+                "cc": cc,
+                "month": month,
+                "months": months(s)?,
+                "economy": row,
+                "history": hist,
+                "networks": nets,
+                "total": total,
+                "page": page,
+                "pages": total.div_ceil(PAGE),
+            }))
+        })
+        .await?;
+    render("economy.html", ctx)
+}
+
+async fn compare(
+    State(st): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+) -> Result<Html<String>, PageError> {
+    let p = Params::parse(q.as_deref(), &["a", "b"])?;
+    let a = p.get("a").map(parse_month).transpose()?;
+    let b = p.get("b").map(parse_month).transpose()?;
+    let ctx = st
+        .with_store(move |s| {
+            let all = months(s)?;
+            if all.len() < 2 && (a.is_none() || b.is_none()) {
+                return Err(ApiError::not_found("a comparison needs two stored periods"));
+            }
+            let b = pick_month(s, b.or(all.first().copied()))?;
+            let a = pick_month(s, a.or_else(|| all.iter().copied().find(|m| *m < b)).or(all.last().copied()))?;
+            let ea = s.economies(a)?;
+            let eb = s.economies(b)?;
+            let mut rows = Vec::new();
+            for e in &eb {
+                let old = ea.iter().find(|x| x.country == e.country);
+                rows.push(json!({
+                    "economy": e.country,
+                    "networksA": old.map(|o| o.networks),
+                    "networksB": e.networks,
+                    "rpkiA": old.and_then(|o| o.rpki_mean),
+                    "rpkiB": e.rpki_mean,
+                    "rpkiChange": match (old.and_then(|o| o.rpki_mean), e.rpki_mean) { (Some(x), Some(y)) => Some(y - x), _ => None },
+                    "incidentsA": old.map(|o| o.incidents),
+                    "incidentsB": e.incidents,
+                }));
+            }
+            for o in ea.iter().filter(|o| !eb.iter().any(|e| e.country == o.country)) {
+                rows.push(json!({"economy": o.country, "networksA": o.networks, "networksB": 0, "rpkiA": o.rpki_mean, "rpkiB": null, "rpkiChange": null, "incidentsA": o.incidents, "incidentsB": 0}));
+            }
+            rows.sort_by_key(|r| std::cmp::Reverse(r["networksB"].as_u64().unwrap_or(0)));
+            let total = |list: &[manrs_store::EconomyRow]| {
+                let scored: u64 = list.iter().map(|e| e.scored).sum();
+                let sum = list.iter().fold(0.0, |a, e| a + e.rpki_mean.unwrap_or(0.0) * e.scored as f64);
+                json!({
+                    "networks": list.iter().map(|e| e.networks).sum::<u64>(),
+                    "routes": list.iter().map(|e| e.routes).sum::<u64>(),
+                    "rpki": (scored > 0).then(|| sum / scored as f64),
+                    "incidents": list.iter().map(|e| e.incidents).sum::<u64>(),
+                })
+            };
+            Ok(json!({
+                "title": format!("Compare {a} and {b}"),
+                "a": a, "b": b, "months": all,
+                "worldA": total(&ea), "worldB": total(&eb),
+                "rows": rows,
+            }))
+        })
+        .await?;
+    render("compare.html", ctx)
+}
+
+async fn search(
+    State(st): State<Arc<AppState>>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, PageError> {
+    let p = Params::parse(q.as_deref(), &["q", "month"])?;
+    let text = p.get("q").unwrap_or("").trim().to_string();
+    let month = p.month()?;
+    let suffix = month.map(|m| format!("?month={m}")).unwrap_or_default();
+    if text.is_empty() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    if let Ok(asn) = text.parse::<Asn>() {
+        return Ok(Redirect::to(&format!("/networks/{}{suffix}", asn.0)).into_response());
+    }
+    let prefix = text.parse::<Prefix>().ok();
+    let economy = (text.len() == 2).then(|| text.parse::<manrs_types::Country>().ok()).flatten();
+    let ctx = st
+        .with_store(move |s| {
+            let month = pick_month(s, month)?;
+            let mut routes = Vec::new();
+            if let Some(p) = prefix {
+                // The routes of the prefix: its origins' networks.
+                let q = RouteQuery { prefix: Some(p), limit: Some(50), ..Default::default() };
+                routes = s.routes(month, &q)?.iter().map(route_json).collect();
+            }
+            let q = NetworkQuery {
+                holder: Some(text.clone()),
+                limit: Some(PAGE),
+                ..Default::default()
+            };
+            let total = s.count_networks(month, &q)?;
+            let nets: Vec<Value> = s.networks(month, &q)?.iter().map(as_json).collect();
+            let eco = economy.filter(|c| {
+                s.economies(month)
+                    .map(|e| e.iter().any(|x| x.country.as_deref() == Some(c.as_str())))
+                    .unwrap_or(false)
+            });
+            Ok(json!({
+                "title": format!("Search {text}"),
+                "q": text,
+                "month": month,
+                "months": months(s)?,
+                "economy": eco.map(|c| c.as_str().to_string()),
+                "routes": routes,
+                "networks": nets,
+                "total": total,
+            }))
+        })
+        .await?;
+    Ok(render("search.html", ctx)?.into_response())
+}
+
+/// The assets compiled into the binary.
+async fn asset(Path(file): Path<String>) -> Response {
+    let (body, ctype): (&'static [u8], &str) = match file.as_str() {
+        "style.css" => (include_bytes!("../assets/style.css"), "text/css; charset=utf-8"),
+        "app.js" => (include_bytes!("../assets/app.js"), "text/javascript; charset=utf-8"),
+        "vendor/uplot/uPlot.iife.min.js" => (
+            include_bytes!("../assets/vendor/uplot/uPlot.iife.min.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "vendor/uplot/uPlot.min.css" => {
+            (include_bytes!("../assets/vendor/uplot/uPlot.min.css"), "text/css; charset=utf-8")
+        }
+        "vendor/uplot/LICENSE" => {
+            (include_bytes!("../assets/vendor/uplot/LICENSE"), "text/plain; charset=utf-8")
+        }
+        _ => return (StatusCode::NOT_FOUND, "no such asset").into_response(),
+    };
+    ([(header::CONTENT_TYPE, ctype), (header::CACHE_CONTROL, "public, max-age=3600")], body)
+        .into_response()
+}
+
+/// 404 for every other path: JSON under /api, a page elsewhere.
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    let e = ApiError::not_found(format!("nothing at {}", uri.path()));
+    if uri.path().starts_with("/api/") { e.into_response() } else { PageError(e).into_response() }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_are_grouped() {
+        let got: Vec<String> = [0, 999, 1000, 52_588, 1_366_894, -1234].map(super::group).to_vec();
+        assert_eq!(got, ["0", "999", "1,000", "52,588", "1,366,894", "-1,234"]);
+    }
+}
