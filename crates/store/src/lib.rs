@@ -640,15 +640,32 @@ fn read_metric(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<MetricRow> 
     })
 }
 
+/// `asn = ?2` when an AS is asked for, else the always-true `?2 IS NULL`:
+/// written out so that SQLite uses the (period, AS) key for one AS.
+fn asn_condition(asn: Option<Asn>) -> &'static str {
+    if asn.is_some() { "asn = ?2" } else { "?2 IS NULL" }
+}
+
 /// The filter of [`Store::networks`] and [`Store::count_networks`]:
-/// parameters ?1 period, ?2 country, ?3 RIR, ?4 holder text, ?5 ASN.
-const NETWORK_FILTER: &str = " FROM networks n LEFT JOIN metrics m
-      ON m.period_id = n.period_id AND m.asn = n.asn
-    WHERE n.period_id = ?1
-      AND (?2 IS NULL OR n.country = ?2)
-      AND (?3 IS NULL OR n.rir = ?3)
-      AND (?4 IS NULL OR instr(lower(n.holder), lower(?4)) > 0)
-      AND (?5 IS NULL OR n.asn = ?5)";
+/// parameters ?1 period, ?2 country, ?3 RIR, ?4 holder text, ?5 ASN. Only
+/// the filters given are written as conditions (an absent one is `?N IS
+/// NULL`, true), so a lookup by AS uses the primary key instead of a scan
+/// of the period.
+fn network_filter(q: &NetworkQuery) -> String {
+    let mut sql = String::from(
+        " FROM networks n LEFT JOIN metrics m ON m.period_id = n.period_id AND m.asn = n.asn
+         WHERE n.period_id = ?1",
+    );
+    sql.push_str(if q.country.is_some() { " AND n.country = ?2" } else { " AND ?2 IS NULL" });
+    sql.push_str(if q.rir.is_some() { " AND n.rir = ?3" } else { " AND ?3 IS NULL" });
+    sql.push_str(if q.holder.is_some() {
+        " AND instr(lower(n.holder), lower(?4)) > 0"
+    } else {
+        " AND ?4 IS NULL"
+    });
+    sql.push_str(if q.asn.is_some() { " AND n.asn = ?5" } else { " AND ?5 IS NULL" });
+    sql
+}
 
 /// The columns [`read_period`] reads.
 const PERIOD_COLUMNS: &str = "month, created_at, finished_at, tool_version, manifest, settings, \
@@ -971,7 +988,8 @@ impl Store {
             .conn
             .prepare_cached(&format!(
                 "SELECT {METRIC_COLUMNS} FROM metrics m
-                 WHERE period_id = ?1 AND (?2 IS NULL OR asn = ?2) ORDER BY asn"
+                 WHERE period_id = ?1 AND {} ORDER BY asn",
+                asn_condition(asn)
             ))
             .map_err(&e)?;
         let rows =
@@ -1007,7 +1025,8 @@ impl Store {
                         (SELECT COUNT(*) FROM incidents i WHERE i.period_id = n.period_id AND i.asn = n.asn),
                         (SELECT COALESCE(SUM(score), 0.0) FROM incidents i WHERE i.period_id = n.period_id AND i.asn = n.asn),
                         {METRIC_COLUMNS}
-                 {NETWORK_FILTER} ORDER BY n.asn LIMIT ?6 OFFSET ?7"
+                 {} ORDER BY n.asn LIMIT ?6 OFFSET ?7",
+                network_filter(q)
             ))
             .map_err(&e)?;
         let limit = q.limit.map_or(-1, |l| i64::try_from(l).unwrap_or(-1));
@@ -1037,7 +1056,7 @@ impl Store {
     pub fn count_networks(&self, month: Month, q: &NetworkQuery) -> Result<u64, StoreError> {
         let Some(id) = self.period_id(month)? else { return Ok(0) };
         self.conn
-            .prepare_cached(&format!("SELECT COUNT(*){NETWORK_FILTER}"))
+            .prepare_cached(&format!("SELECT COUNT(*){}", network_filter(q)))
             .and_then(|mut st| {
                 st.query_row(params![id, q.country, q.rir, q.holder, q.asn.map(|a| a.0)], |r| {
                     count_col(r, 0)
@@ -1192,11 +1211,12 @@ impl Store {
         let e = sql(&self.path, "reading the incidents");
         let mut stmt = self
             .conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT asn, metric, weight, start, end, score, confidence, summary, evidence
-                 FROM incidents WHERE period_id = ?1 AND (?2 IS NULL OR asn = ?2)
+                 FROM incidents WHERE period_id = ?1 AND {}
                  ORDER BY asn, metric, start, id",
-            )
+                asn_condition(asn)
+            ))
             .map_err(&e)?;
         let rows = stmt
             .query_map(params![id, asn.map(|a| a.0)], |r| {
@@ -1496,6 +1516,39 @@ impl PeriodWriter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A network looked up by AS is found by the primary key, not by a
+    /// scan of the period's networks (85,600 on a full table).
+    #[test]
+    fn network_lookup_by_asn_uses_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("m.db")).unwrap();
+        let plan = |q: &NetworkQuery| -> String {
+            let sql = format!("EXPLAIN QUERY PLAN SELECT n.asn{}", network_filter(q));
+            let mut st = store.conn.prepare(&sql).unwrap();
+            let rows: Vec<String> = st
+                .query_map(params![1, q.country, q.rir, q.holder, q.asn.map(|a| a.0)], |r| r.get(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            rows.join("; ")
+        };
+        let by_asn = plan(&NetworkQuery { asn: Some(Asn(3356)), ..Default::default() });
+        assert!(by_asn.contains("SEARCH n USING PRIMARY KEY (period_id=? AND asn=?)"), "{by_asn}");
+        let all = plan(&NetworkQuery::default());
+        assert!(all.contains("SEARCH n USING PRIMARY KEY (period_id=?)"), "{all}");
+        for (table, key) in [("metrics", "PRIMARY KEY"), ("incidents", "INDEX incidents_asn")] {
+            let sql = format!(
+                "EXPLAIN QUERY PLAN SELECT * FROM {table} WHERE period_id = ?1 AND {}",
+                asn_condition(Some(Asn(1)))
+            );
+            let mut st = store.conn.prepare(&sql).unwrap();
+            let rows: Vec<String> =
+                st.query_map(params![1, 1], |r| r.get(3)).unwrap().map(Result::unwrap).collect();
+            let want = format!("USING {key} (period_id=? AND asn=?)");
+            assert!(rows.join("; ").contains(&want), "{table}: {rows:?}");
+        }
+    }
 
     /// Every route query is served by an index in its output order: no
     /// sort of a whole period (1.4 M rows) for one page.
