@@ -143,6 +143,20 @@ fn demo_dashboard_in_chromium() {
     assert!(dom.contains(&format!(r#"id="networks">{networks}<"#)), "overview networks {networks}");
     let routes = group(newest["routes"].as_u64().unwrap());
     assert!(dom.contains(&format!(r#"id="routes">{routes}<"#)), "overview routes {routes}");
+    // The world map has a dot per economy with a shape, linking to it.
+    let economies = get_json(&addr, "/api/v2/economies");
+    let biggest = economies["economies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["economy"].is_string())
+        .max_by_key(|e| e["networks"].as_u64())
+        .unwrap()["economy"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(dom.contains(r#"id="world-map""#), "world map");
+    assert!(dom.contains(&format!(r#"data-cc="{biggest}""#)), "a dot for {biggest}");
     shot("overview", &format!("{base}/"));
 
     // Search by ASN leads to the network page (the form is a GET to

@@ -1068,12 +1068,25 @@ impl Store {
     /// The networks of a period aggregated per economy, by country code
     /// (networks of no known economy last).
     pub fn economies(&self, month: Month) -> Result<Vec<EconomyRow>, StoreError> {
+        self.aggregate(month, "country")
+    }
+
+    /// The networks of a period aggregated per registry (RIR region) that
+    /// delegated their AS number, by registry name (`afrinic`, `apnic`,
+    /// `arin`, `lacnic`, `ripencc`; networks of no known registry last).
+    /// [`EconomyRow::country`] holds the registry.
+    pub fn registries(&self, month: Month) -> Result<Vec<EconomyRow>, StoreError> {
+        self.aggregate(month, "rir")
+    }
+
+    /// Aggregates per value of `column` of `networks` (a constant).
+    fn aggregate(&self, month: Month, column: &'static str) -> Result<Vec<EconomyRow>, StoreError> {
         let Some(id) = self.period_id(month)? else { return Ok(Vec::new()) };
-        let e = sql(&self.path, "aggregating the economies");
+        let e = sql(&self.path, "aggregating the networks");
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT n.country, COUNT(*), COUNT(m.asn),
+            .prepare_cached(&format!(
+                "SELECT n.{column}, COUNT(*), COUNT(m.asn),
                         COALESCE(SUM(m.routes), 0), COALESCE(SUM(m.valid), 0),
                         COALESCE(SUM(m.invalid), 0), SUM(m.irr_covered),
                         AVG(m.rpki_value),
@@ -1088,8 +1101,8 @@ impl Store {
                  LEFT JOIN (SELECT asn, COUNT(*) AS n FROM incidents WHERE period_id = ?1
                             GROUP BY asn) i ON i.asn = n.asn
                  WHERE n.period_id = ?1
-                 GROUP BY n.country ORDER BY n.country IS NULL, n.country",
-            )
+                 GROUP BY n.{column} ORDER BY n.{column} IS NULL, n.{column}"
+            ))
             .map_err(&e)?;
         let opt_count = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<u64> {
             Ok(match r.get::<_, Option<i64>>(i)? {

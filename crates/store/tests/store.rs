@@ -780,6 +780,13 @@ fn networks_are_listed_filtered_and_aggregated() {
     let br = &eco[0];
     assert_eq!((br.networks, br.scored, br.rpki_mean, br.incidents), (1, 0, None, 1));
 
+    let rirs = store.registries(m).unwrap();
+    assert_eq!(rirs.len(), 1);
+    assert_eq!(
+        (rirs[0].country.as_deref(), rirs[0].networks, rirs[0].incidents),
+        (Some("ripencc"), 4, 3)
+    );
+
     let counts = store.incident_counts(m).unwrap();
     let counts: Vec<(&str, u64, u64)> =
         counts.iter().map(|c| (c.metric.as_str(), c.incidents, c.networks)).collect();

@@ -50,6 +50,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v2/scores/details", get(score_details))
         .route("/api/v2/scores/summary", get(summary))
         .route("/api/v2/economies", get(economies))
+        .route("/api/v2/regions", get(regions))
         .route("/api/v2/incidents", get(incidents))
         .route("/api/v2/openapi.json", get(openapi))
         .route("/api/v2", get(api_not_found))
@@ -331,23 +332,34 @@ async fn one_as(
             let mut v = as_json(&n);
             v["month"] = json!(month);
             v["keyFigures"] = key_figures(n.metrics.as_ref());
-            v["history"] = history(s, asn)?;
+            v["history"] = history(s, asn, month)?;
             Ok(v)
         })
         .await?;
     Ok(axum::Json(body).into_response())
 }
 
-/// A network's Action 4 figures over every stored period, oldest first.
-pub fn history(s: &Store, asn: Asn) -> Result<Value, ApiError> {
+/// How many periods a history shows: a rolling year (manrs-spec §3.1).
+pub const HISTORY: usize = 12;
+
+/// The stored periods of the rolling year that ends with `upto`, oldest
+/// first.
+pub fn history_months(s: &Store, upto: Month) -> Result<Vec<Month>, ApiError> {
+    let mut months: Vec<Month> =
+        s.periods()?.into_iter().map(|p| p.month).filter(|m| *m <= upto).take(HISTORY).collect();
+    months.reverse();
+    Ok(months)
+}
+
+/// A network's Action 4 figures and incident count over the rolling year
+/// of stored periods that ends with `upto`, oldest first.
+pub fn history(s: &Store, asn: Asn, upto: Month) -> Result<Value, ApiError> {
     let mut out = Vec::new();
-    let mut periods = s.periods()?;
-    periods.reverse();
-    for p in periods {
-        let m = s.metrics(p.month, asn)?;
-        let incidents = s.incidents(p.month, Some(asn))?;
+    for month in history_months(s, upto)? {
+        let m = s.metrics(month, asn)?;
+        let incidents = s.incidents(month, Some(asn))?;
         out.push(json!({
-            "month": p.month,
+            "month": month,
             "routes": m.as_ref().map(|m| m.routes),
             "routingInformationRPKI": m.as_ref().map(|m| m.rpki_value),
             "routingInformationIRR": m.as_ref().and_then(|m| m.irr_value),
@@ -592,7 +604,7 @@ async fn score_details(
                 )));
             }
             let mut v = report.to_json();
-            v["history"] = history(s, asn)?;
+            v["history"] = history(s, asn, month)?;
             Ok(v)
         })
         .await?;
@@ -720,6 +732,7 @@ async fn summary(
 pub fn economy_json(e: &manrs_store::EconomyRow) -> Value {
     json!({
         "economy": e.country,
+        "name": e.country.as_deref().and_then(crate::geo::name),
         "networks": e.networks,
         "scoredNetworks": e.scored,
         "routes": e.routes,
@@ -755,6 +768,36 @@ async fn economies(
         })
         .await?;
     Ok(respond(csv, "economies", body, "economies"))
+}
+
+async fn regions(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = Params::parse(q.as_deref(), &["month", "format"])?;
+    let csv = p.csv(&headers)?;
+    let month = p.month()?;
+    let body = st
+        .with_store(move |s| {
+            let month = pick_month(s, month)?;
+            let list: Vec<Value> = s
+                .registries(month)?
+                .iter()
+                .map(|r| {
+                    let mut j = economy_json(r);
+                    if let Some(o) = j.as_object_mut() {
+                        let key = o.remove("economy").unwrap_or(Value::Null);
+                        o.remove("name");
+                        o.insert("region".into(), key);
+                    }
+                    j
+                })
+                .collect();
+            Ok(json!({"month": month, "regions": list}))
+        })
+        .await?;
+    Ok(respond(csv, "regions", body, "regions"))
 }
 
 async fn openapi(RawQuery(q): RawQuery) -> Result<Response, ApiError> {

@@ -20,6 +20,7 @@
 
 pub mod api;
 mod csvout;
+pub mod geo;
 mod metrics;
 pub mod openapi;
 pub mod pages;

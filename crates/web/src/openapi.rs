@@ -208,6 +208,12 @@ pub fn endpoints() -> Vec<(&'static str, &'static str, Vec<P>, bool)> {
             false,
         ),
         ("/api/v2/economies", "Per-economy aggregates of a period.", vec![month(), format()], true),
+        (
+            "/api/v2/regions",
+            "Per-region aggregates: networks grouped by the registry (RIR) that delegated their AS number.",
+            vec![month(), format()],
+            true,
+        ),
         ("/api/v2/openapi.json", "This document.", vec![], false),
     ]
 }

@@ -32,6 +32,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/", get(overview))
         .route("/networks/{asn}", get(network))
         .route("/economies/{cc}", get(economy))
+        .route("/regions/{rir}", get(region))
         .route("/compare", get(compare))
         .route("/search", get(search))
         .route("/assets/{*file}", get(asset))
@@ -163,10 +164,38 @@ async fn overview(
             let mut economies: Vec<Value> = eco.iter().map(economy_json).collect();
             economies.sort_by_key(|e| std::cmp::Reverse(e["networks"].as_u64().unwrap_or(0)));
             let max_networks = economies.first().and_then(|e| e["networks"].as_u64()).unwrap_or(1);
+            // The map: a dot per economy with a shape, area by networks.
+            let dots: Vec<Value> = economies
+                .iter()
+                .filter_map(|e| {
+                    let cc = e["economy"].as_str()?;
+                    let g = crate::geo::economy(cc)?;
+                    let n = e["networks"].as_u64()? as f64;
+                    Some(json!({
+                        "cc": cc,
+                        "name": g.name,
+                        "x": g.x?,
+                        "y": g.y?,
+                        "r": ((2.0 + 18.0 * (n / max_networks.max(1) as f64).sqrt()) * 10.0).round() / 10.0,
+                        "networks": e["networks"],
+                        "rpki": e["routingInformationRPKI"],
+                        "incidents": e["incidents"],
+                    }))
+                })
+                .collect();
             let incidents: Vec<Value> = s
                 .incident_counts(month)?
                 .iter()
                 .map(|c| json!({"metric": c.metric, "incidents": c.incidents, "networks": c.networks}))
+                .collect();
+            let regions: Vec<Value> = s
+                .registries(month)?
+                .iter()
+                .map(|r| {
+                    let mut j = economy_json(r);
+                    j["label"] = json!(r.country.as_deref().and_then(|k| REGISTRIES.iter().find(|x| x.0 == k)).map(|x| x.1));
+                    j
+                })
                 .collect();
             let top: Vec<Value> = {
                 let mut all = s.incidents(month, None)?;
@@ -181,7 +210,9 @@ async fn overview(
                 "world": world,
                 "economies": economies,
                 "maxNetworks": max_networks,
+                "map": {"land": crate::geo::LAND.trim(), "dots": dots, "width": crate::geo::SIZE.0, "height": crate::geo::SIZE.1},
                 "incidentCounts": incidents,
+                "regions": regions,
                 "topIncidents": top,
             }))
         })
@@ -211,7 +242,7 @@ async fn network(
             let network =
                 s.networks(month, &NetworkQuery { asn: Some(asn), ..Default::default() })?.pop();
             r["network"] = network.as_ref().map_or(Value::Null, as_json);
-            r["history"] = history(s, asn)?;
+            r["history"] = history(s, asn, month)?;
             r["penalty"] = json!(report.penalty());
             if let Some(m) = &report.metrics {
                 let total = m.routes as f64;
@@ -255,17 +286,62 @@ async fn network(
     render("network.html", ctx)
 }
 
+/// The registries (RIR regions) and how they are written.
+pub const REGISTRIES: [(&str, &str); 5] = [
+    ("afrinic", "AFRINIC"),
+    ("apnic", "APNIC"),
+    ("arin", "ARIN"),
+    ("lacnic", "LACNIC"),
+    ("ripencc", "RIPE NCC"),
+];
+
+/// [`Store::economies`] or [`Store::registries`].
+type Aggregates =
+    fn(&Store, Month) -> Result<Vec<manrs_store::EconomyRow>, manrs_store::StoreError>;
+
+/// The scope of an aggregate page.
+#[derive(Clone, Debug)]
+enum Scope {
+    /// An economy (ISO 3166 code).
+    Economy(String),
+    /// A registry's region.
+    Registry(&'static str, &'static str),
+}
+
 async fn economy(
     State(st): State<Arc<AppState>>,
     Path(cc): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Result<Html<String>, PageError> {
-    let p = Params::parse(q.as_deref(), &["month", "page"])?;
     let cc = cc
         .parse::<manrs_types::Country>()
         .map_err(|e| ApiError::bad_request(e.to_string()))?
         .as_str()
         .to_string();
+    scope_page(st, Scope::Economy(cc), q).await
+}
+
+async fn region(
+    State(st): State<Arc<AppState>>,
+    Path(rir): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Html<String>, PageError> {
+    let lower = rir.to_ascii_lowercase().replace([' ', '-'], "");
+    let (key, label) = REGISTRIES.iter().find(|(k, _)| *k == lower).copied().ok_or_else(|| {
+        ApiError::not_found(format!(
+            "no registry region {rir:?} (regions: {})",
+            REGISTRIES.map(|r| r.0).join(", ")
+        ))
+    })?;
+    scope_page(st, Scope::Registry(key, label), q).await
+}
+
+async fn scope_page(
+    st: Arc<AppState>,
+    scope: Scope,
+    q: Option<String>,
+) -> Result<Html<String>, PageError> {
+    let p = Params::parse(q.as_deref(), &["month", "page"])?;
     let page = match p.get("page") {
         None => 1,
         Some(v) => v.parse::<u64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
@@ -276,10 +352,14 @@ async fn economy(
     let ctx = st
         .with_store(move |s| {
             let month = pick_month(s, month)?;
+            let (key, rows_of): (String, Aggregates) = match &scope {
+                Scope::Economy(cc) => (cc.clone(), Store::economies),
+                Scope::Registry(k, _) => ((*k).to_string(), Store::registries),
+            };
             let mut hist = Vec::new();
             let mut row = None;
-            for m in months(s)?.into_iter().rev() {
-                if let Some(e) = s.economies(m)?.into_iter().find(|e| e.country.as_deref() == Some(cc.as_str())) {
+            for m in crate::api::history_months(s, month)? {
+                if let Some(e) = rows_of(s, m)?.into_iter().find(|e| e.country.as_deref() == Some(key.as_str())) {
                     let j = economy_json(&e);
                     hist.push(json!({"month": m, "routingInformationRPKI": j["routingInformationRPKI"], "routingInformationIRR": j["routingInformationIRR"], "networks": j["networks"], "incidents": j["incidents"]}));
                     if m == month {
@@ -287,15 +367,25 @@ async fn economy(
                     }
                 }
             }
-            let Some(row) = row else {
-                return Err(ApiError::not_found(format!("no network of economy {cc} in {month}")));
+            let (heading, name, path) = match &scope {
+                Scope::Economy(cc) => (format!("Economy {cc}"), crate::geo::name(cc).map(str::to_string), format!("/economies/{cc}")),
+                Scope::Registry(k, label) => (format!("Region {label}"), Some("networks whose AS number this registry delegated".to_string()), format!("/regions/{k}")),
             };
-            let q = NetworkQuery { country: Some(cc.clone()), limit: Some(PAGE), offset: (page - 1) * PAGE, ..Default::default() };
+            let Some(row) = row else {
+                return Err(ApiError::not_found(format!("no network in {heading} in {month}")));
+            };
+            let mut q = NetworkQuery { limit: Some(PAGE), offset: (page - 1) * PAGE, ..Default::default() };
+            match &scope {
+                Scope::Economy(cc) => q.country = Some(cc.clone()),
+                Scope::Registry(k, _) => q.rir = Some((*k).to_string()),
+            }
             let total = s.count_networks(month, &q)?;
             let nets: Vec<Value> = s.networks(month, &q)?.iter().map(as_json).collect();
             Ok(json!({
-                "title": format!("Economy {cc}"),
-                "cc": cc,
+                "title": heading,
+                "heading": heading,
+                "name": name,
+                "path": path,
                 "month": month,
                 "months": months(s)?,
                 "economy": row,

@@ -258,6 +258,9 @@ async fn networks_are_listed_paged_and_filtered() {
 #[tokio::test]
 async fn one_network_with_history_and_evidence() {
     let f = fixture();
+    // The history is the rolling year up to the period asked for.
+    let june = json_ok(&f.app, "/api/v2/ases/64500?month=2026-06").await;
+    assert_eq!(june["history"].as_array().unwrap().len(), 1);
     let v = json_ok(&f.app, "/api/v2/ases/AS64500").await;
     assert_eq!(
         v["keyFigures"][1],
@@ -333,6 +336,12 @@ async fn incidents_scores_summary_and_economies() {
     assert!(br["scores"]["keyFigures"][1]["value"].is_null());
     error(&f.app, "/api/v2/scores/summary?region=ZZ", StatusCode::NOT_FOUND).await;
 
+    let r = json_ok(&f.app, "/api/v2/regions").await;
+    assert_eq!(r["regions"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        (r["regions"][0]["region"].as_str(), r["regions"][0]["networks"].as_u64()),
+        (Some("ripencc"), Some(3))
+    );
     let e = json_ok(&f.app, "/api/v2/economies").await;
     let nl =
         e["economies"].as_array().unwrap().iter().find(|x| x["economy"] == "NL").unwrap().clone();
@@ -447,6 +456,15 @@ async fn pages_render_real_values() {
     assert!(o.contains(r#"id="networks">3<"#), "networks card");
     assert!(o.contains(r#"id="valid-share">25.0%<"#), "1 of 4 routes valid");
     assert!(o.contains(r#"href="/economies/NL?month=2026-07""#));
+    // The map has a dot per economy, the larger one for two networks.
+    let dot = |cc: &str| -> f64 {
+        let at = o.find(&format!(r#"data-cc="{cc}""#)).unwrap_or_else(|| panic!("dot {cc}"));
+        let r = &o[at..];
+        let r = &r[r.find(" r=\"").unwrap() + 4..];
+        r[..r.find('"').unwrap()].parse().unwrap()
+    };
+    assert!(dot("NL") > dot("BR"), "NL has two networks, BR one");
+    assert!(o.contains("Netherlands"));
     let n = page("/networks/64500").await;
     assert!(n.contains("Example Transit"));
     assert!(n.contains("198.51.100.0&#x2f;24") || n.contains("198.51.100.0/24"));
@@ -459,8 +477,12 @@ async fn pages_render_real_values() {
     assert!(n.contains("https://rdap.org/autnum/64500"));
     let old = page("/networks/64500?month=2026-06").await;
     assert!(old.contains("100.0%"));
+    let r = page("/regions/ripencc").await;
+    assert!(r.contains("Region RIPE NCC") && r.contains(r#"id="eco-networks">3<"#));
+    assert!(o.contains(r#"href="/regions/ripencc?month=2026-07""#));
     let e = page("/economies/nl").await;
     assert!(e.contains(r#"id="eco-networks">2<"#));
+    assert!(e.contains("Netherlands"));
     let c = page("/compare").await;
     assert!(c.contains("Compare 2026-06 and 2026-07"));
     let s = page("/search?q=example").await;
