@@ -214,7 +214,7 @@ pub fn print_outcome(o: &PeriodOutcome, db: &Path) {
     let a = &o.action1;
     let pruned: Vec<String> = a.pruned.iter().map(|(k, v)| format!("{v} {k}")).collect();
     outln!(
-        "  Action 1: {} incidents; {} route leaks ({} relationships); {} hijacks ({} origin conflicts, {} without evidence either way, {} suspects pruned: {}); bogon routes: {} full, {} administrative, {} from bogon ASNs",
+        "  Action 1: {} incidents; {} route leaks ({} relationships); {} hijacks ({} origin conflicts, {} without evidence either way, {} suspects pruned: {}); bogon routes: {} full, {} administrative, {} from bogon ASNs; {} paths through a bogon ASN ({} at the collector's peer)",
         a.incidents,
         a.leaks,
         a.relationships,
@@ -225,7 +225,9 @@ pub fn print_outcome(o: &PeriodOutcome, db: &Path) {
         if pruned.is_empty() { "none".to_string() } else { pruned.join(", ") },
         a.bogon_full,
         a.bogon_administrative,
-        a.bogon_origin_asn
+        a.bogon_origin_asn,
+        a.bogon_path_asn,
+        a.bogon_peer_asn
     );
     if o.input_problems > 0 {
         outln!("  {} input problems skipped (see the per-file lines above)", o.input_problems);

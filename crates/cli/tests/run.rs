@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use manrs_input::Input;
 use manrs_rpki::{Payload, VrpReader};
 use manrs_types::{Asn, Mode, Prefix};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn manrs(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_manrs")).args(args).output().unwrap()
@@ -288,6 +288,26 @@ fn demo_builds_two_periods_and_explains_an_invalid_route() {
     // `check` shows it too.
     let c = check_json(&db, "AS48678", &["--period", "2026-02"]);
     assert_eq!(c["incidents"][0]["metric"], "M2");
+
+    // The one path of the 2026-07 RIB part with a bogon AS number between
+    // the collector's peer and the origin (bgpdump -m lists the same one):
+    // 3303 60051 65518 208293 203214 51684. AS60051 passed on the private
+    // AS65518 (M4), AS3303 accepted it from its customer (M4C).
+    let o = manrs(&["incidents", "--db", db.to_str().unwrap(), "--period", "2026-07", "--json"]);
+    let incidents: Vec<Value> =
+        stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let in_path: Vec<(&str, u64)> = incidents
+        .iter()
+        .filter(|i| i["evidence"][0]["type"] == "bogon-asn-in-path")
+        .map(|i| (i["metric"].as_str().unwrap(), i["asn"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(in_path, [("M4C", 3303), ("M4", 60051)]);
+    let m4 = incidents.iter().find(|i| i["metric"] == "M4" && i["asn"] == 60051).unwrap();
+    assert_eq!(m4["evidence"][0]["asn"], 65518);
+    assert_eq!(
+        m4["evidence"][0]["first"]["path"],
+        json!([3303, 60051, 65518, 208293, 203214, 51684])
+    );
 
     // A second run reuses the stored periods.
     let o = manrs(&["demo", "--no-serve", "--db", db.to_str().unwrap()]);

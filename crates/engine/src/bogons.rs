@@ -221,6 +221,68 @@ impl BogonRef {
     }
 }
 
+/// A run of bogon AS numbers inside an AS path, and who passed it on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathBogon {
+    /// The first (collector-side) bogon AS number of the run.
+    pub bogon: Asn,
+    /// Its class and reason.
+    pub class: BogonClass,
+    /// Why it is a bogon.
+    pub reason: String,
+    /// The AS just before the run on the way to the collector: it put the
+    /// bogon into the Internet's routing (M4).
+    pub propagated_by: Asn,
+    /// The next different AS towards the collector (past prepends and
+    /// other bogons), which accepted the path from its customer (M4C);
+    /// `None` when there is none.
+    pub upstream: Option<Asn>,
+}
+
+/// The bogon AS numbers of a path (collector's peer first, origin last)
+/// that lie between the peer and the origin (manrs-spec M4: "AS paths
+/// containing reserved/unallocated ASNs"). Bogon origins are left to the
+/// per-route check; a run that reaches the origin is one of those. The
+/// second value says whether the collector's peer itself is a bogon (no
+/// network propagated that; not an incident).
+pub fn path_bogons(path: &[Asn], bogons: &BogonRef) -> (Vec<PathBogon>, bool) {
+    let mut out = Vec::new();
+    let mut peer = false;
+    let Some(origin_at) = path.len().checked_sub(1) else { return (out, peer) };
+    let mut i = 0;
+    while i < origin_at {
+        let Some(m) = bogons.asn(path[i]) else {
+            i += 1;
+            continue;
+        };
+        let start = i;
+        while i < origin_at && bogons.asn(path[i]).is_some() {
+            i += 1;
+        }
+        if i == origin_at && bogons.asn(path[origin_at]).is_some() {
+            break;
+        }
+        if start == 0 {
+            peer = true;
+            continue;
+        }
+        let propagated_by = path[start - 1];
+        let upstream = path[..start - 1]
+            .iter()
+            .rev()
+            .find(|a| **a != propagated_by && bogons.asn(**a).is_none())
+            .copied();
+        out.push(PathBogon {
+            bogon: path[start],
+            class: m.class,
+            reason: m.reason,
+            propagated_by,
+            upstream,
+        });
+    }
+    (out, peer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,5 +344,42 @@ mod tests {
         assert!(r.prefix(&p("41.1.128.0/17")).is_none());
         assert_eq!(r.asn(Asn(37001)).unwrap().class, BogonClass::Administrative);
         assert_eq!(r.asn(Asn(37500)).unwrap().class, BogonClass::Full);
+    }
+
+    #[test]
+    fn bogon_numbers_inside_paths() {
+        let r = BogonRef::special_purpose();
+        let path = |v: &[u32]| v.iter().map(|a| Asn(*a)).collect::<Vec<_>>();
+        let who = |v: &[u32]| -> Vec<(u32, u32, Option<u32>)> {
+            path_bogons(&path(v), &r)
+                .0
+                .iter()
+                .map(|b| (b.bogon.0, b.propagated_by.0, b.upstream.map(|u| u.0)))
+                .collect()
+        };
+        // The real demo path: AS60051 passed on AS65518's routes to AS3303.
+        assert_eq!(who(&[3303, 60051, 65518, 208293, 203214, 51684]), [(65518, 60051, Some(3303))]);
+        // Prepends: the upstream is the next different AS.
+        assert_eq!(who(&[174, 174, 2914, 2914, 64512, 64513, 15169]), [(64512, 2914, Some(174))]);
+        // Two runs, each with its own propagator.
+        assert_eq!(
+            who(&[3356, 1299, 65000, 6939, 23456, 13335]),
+            [(65000, 1299, Some(3356)), (23456, 6939, Some(1299))]
+        );
+        // The propagator is the collector's peer: no upstream.
+        assert_eq!(who(&[3356, 65000, 13335]), [(65000, 3356, None)]);
+        // A run reaching the origin is a bogon origin, left to the routes.
+        assert!(who(&[3356, 1299, 65000, 65001]).is_empty());
+        assert!(who(&[3356, 1299, 4_200_000_000]).is_empty());
+        // The collector's peer itself: flagged, no finding.
+        let (found, peer) = path_bogons(&path(&[65000, 3356, 13335]), &r);
+        assert!(found.is_empty() && peer);
+        assert!(!path_bogons(&path(&[3356, 13335]), &r).1);
+        assert!(path_bogons(&[], &r).0.is_empty());
+        // Classes are reported, not filtered, here.
+        let mut admin = BogonRef::new();
+        admin.add_asns(37000, 37999, BogonClass::Administrative, "AFRINIC reserved");
+        let (found, _) = path_bogons(&path(&[3356, 37001, 13335]), &admin);
+        assert_eq!(found[0].class, BogonClass::Administrative);
     }
 }

@@ -29,7 +29,7 @@ pub mod rov;
 pub mod settings;
 pub mod snapshot;
 
-pub use bogons::{BogonClass, BogonMatch, BogonRef};
+pub use bogons::{BogonClass, BogonMatch, BogonRef, PathBogon, path_bogons};
 pub use incidents::{Event, Incident, Weighting, consolidate, penalty_score, raw_metrics};
 pub use irr::{IrrIndex, IrrMatch};
 pub use metrics::{AnalysedRoute, Analysis, AsCounts, AsMetrics, analyse};

@@ -12,7 +12,7 @@ use manrs_engine::hijacks::Relationship;
 use manrs_engine::hijacks::{Context, Detection, OriginSpan, detect};
 use manrs_engine::leaks::{Leak, SeenPath};
 use manrs_engine::{
-    BogonClass, BogonRef, Event, Peer, Settings, SnapshotRoute, Weighting, consolidate,
+    BogonClass, BogonRef, Event, Peer, Settings, SnapshotRoute, Weighting, consolidate, path_bogons,
 };
 use manrs_store::IncidentRow;
 use manrs_types::{Asn, Month};
@@ -41,6 +41,12 @@ pub struct Action1Stats {
     pub bogon_administrative: u64,
     /// Routes whose origin is a bogon AS number.
     pub bogon_origin_asn: u64,
+    /// Distinct paths with a bogon AS number between the collector's peer
+    /// and the origin (counted whether or not its class counts).
+    pub bogon_path_asn: u64,
+    /// Distinct paths whose first AS (the collector's own peer) is a bogon
+    /// AS number: no other network propagated it, so no incident.
+    pub bogon_peer_asn: u64,
     /// Valley-free violations found (with inferred relationships these are
     /// candidates, not incidents, unless the settings say otherwise).
     pub leaks: u64,
@@ -284,6 +290,82 @@ pub fn action1(
         }
     }
 
+    // Bogon AS numbers inside paths (manrs-spec M4: "AS paths containing
+    // reserved/unallocated ASNs ... propagated by the AS"). For each run of
+    // bogon ASNs that does not end the path (bogon origins are handled
+    // above, per route), the AS just before the run on the way to the
+    // collector put it into the Internet's routing: M4. The AS before that,
+    // which accepted it from its customer, gets M4C. One finding per
+    // (responsible AS, bogon ASN) with the number of paths and the first.
+    struct Seen {
+        bogon: Asn,
+        class: BogonClass,
+        reason: String,
+        upstream: Option<Asn>,
+        first: i64,
+        last: i64,
+        paths: u64,
+        example: usize,
+    }
+    let mut by_pair: BTreeMap<(Asn, Asn), Seen> = BTreeMap::new();
+    for (pi, p) in paths.iter().enumerate() {
+        let (found, peer) = path_bogons(&p.path, bogons);
+        stats.bogon_peer_asn += u64::from(peer);
+        stats.bogon_path_asn += u64::from(!found.is_empty());
+        for b in found {
+            if !(b.class == BogonClass::Full || settings.administrative_bogons) {
+                continue;
+            }
+            let e = by_pair.entry((b.propagated_by, b.bogon)).or_insert(Seen {
+                bogon: b.bogon,
+                class: b.class,
+                reason: b.reason,
+                upstream: b.upstream,
+                first: p.first,
+                last: p.last,
+                paths: 0,
+                example: pi,
+            });
+            e.paths += 1;
+            if p.first < e.first {
+                (e.first, e.example, e.upstream) = (p.first, pi, b.upstream);
+            }
+            e.last = e.last.max(p.last);
+        }
+    }
+    for ((responsible, _), b) in &by_pair {
+        let ex = &paths[b.example];
+        let i = findings.len();
+        findings.push(json!({
+            "type": "bogon-asn-in-path",
+            "asn": b.bogon,
+            "class": b.class,
+            "reason": b.reason,
+            "propagatedBy": responsible,
+            "upstream": b.upstream,
+            "prefix": ex.prefix,
+            "origin": ex.path.last(),
+            "firstSeen": b.first,
+            "lastSeen": b.last,
+            "paths": b.paths,
+            "first": sighting(peers, ex.peer, ex.first, &ex.path),
+        }));
+        confidence.push(None);
+        let end = b.last.max(b.first + settings.bogon_min_duration);
+        let ev = |asn: Asn, metric| Event {
+            asn,
+            metric,
+            start: b.first,
+            end: Some(end),
+            weight: 1.0,
+            evidence: i,
+        };
+        events.push(ev(*responsible, "M4"));
+        if let Some(u) = b.upstream {
+            events.push(ev(u, "M4C"));
+        }
+    }
+
     let incidents = consolidate(&events, month, weighting)
         .into_iter()
         .map(|inc| {
@@ -347,9 +429,18 @@ fn summarise(metric: &str, asn: Asn, evidence: &[Value]) -> String {
             relation(&f["toRelationship"])
         ),
         "M1C" => format!("accepted and propagated {prefix} leaked by AS{}{more}", f["leaker"]),
+        "M4" if f["type"] == "bogon-asn-in-path" => format!(
+            "propagated paths through bogon AS{} ({}), e.g. {prefix}{more}",
+            f["asn"],
+            f["reason"].as_str().unwrap_or("")
+        ),
         "M4" => format!(
             "propagated {prefix} from bogon AS{origin}: {}{more}",
             f["reason"].as_str().unwrap_or("")
+        ),
+        "M4C" => format!(
+            "accepted from AS{} paths through bogon AS{}, e.g. {prefix}{more}",
+            f["propagatedBy"], f["asn"]
         ),
         _ => format!("AS{}: {metric}{more}", asn.0),
     }
