@@ -214,10 +214,12 @@ pub fn print_outcome(o: &PeriodOutcome, db: &Path) {
     let a = &o.action1;
     let pruned: Vec<String> = a.pruned.iter().map(|(k, v)| format!("{v} {k}")).collect();
     outln!(
-        "  Action 1: {} incidents; {} route leaks ({} relationships); {} hijacks ({} origin conflicts, {} without evidence either way, {} suspects pruned: {}); bogon routes: {} full, {} administrative, {} from bogon ASNs; {} paths through a bogon ASN ({} at the collector's peer)",
+        "  Action 1: {} incidents; {} route leaks ({} relationships; {} of {} paths with the RFC 9234 OTC attribute show one); {} hijacks ({} origin conflicts, {} without evidence either way, {} suspects pruned: {}); bogon routes: {} full, {} administrative, {} from bogon ASNs; {} paths through a bogon ASN ({} at the collector's peer)",
         a.incidents,
         a.leaks,
         a.relationships,
+        a.otc_leaks,
+        a.otc_paths,
         a.hijacks,
         a.conflicts,
         a.unresolved,

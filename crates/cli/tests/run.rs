@@ -426,6 +426,9 @@ inputs = [
     // valley-free and prove none a leak.
     assert_eq!(a["aspa"], serde_json::json!({"unknown": 12039, "valid": 107}));
     assert_eq!(a["leaksAspaValid"], 0);
+    // 450 distinct paths carry the RFC 9234 OTC attribute; none shows a
+    // leak under CAIDA's relationships.
+    assert_eq!((a["otcPaths"].as_u64(), a["otcLeaks"].as_u64()), (Some(450), Some(0)));
     let o = manrs(&["incidents", "--db", db.to_str().unwrap(), "--json"]);
     let incidents: Vec<Value> =
         stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();

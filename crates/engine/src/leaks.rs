@@ -40,6 +40,9 @@ pub struct SeenPath {
     pub last: i64,
     /// How many announcements and RIB entries carried it.
     pub count: u64,
+    /// The RFC 9234 Only-to-Customer attribute of the first announcement
+    /// that carried it, if any.
+    pub otc: Option<Asn>,
 }
 
 /// A valley-free violation.
@@ -58,6 +61,9 @@ pub struct Leak {
     pub to_rel: Relationship,
     /// The path.
     pub path: SeenPath,
+    /// Set when the leak was shown by the path's RFC 9234 Only-to-Customer
+    /// attribute: its value.
+    pub otc: Option<Asn>,
 }
 
 /// Finds the leaks on `paths` under `relationships` (both orders of each
@@ -80,7 +86,64 @@ pub fn detect_leaks(
             let learnt_upstream = matches!(rf, Relationship::CustomerOf | Relationship::Peer);
             let sent_upstream = matches!(rt, Relationship::CustomerOf | Relationship::Peer);
             if learnt_upstream && sent_upstream {
-                out.push(Leak { leaker: x, from, from_rel: rf, to, to_rel: rt, path: p.clone() });
+                out.push(Leak {
+                    leaker: x,
+                    from,
+                    from_rel: rf,
+                    to,
+                    to_rel: rt,
+                    path: p.clone(),
+                    otc: None,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Leaks shown by the RFC 9234 Only-to-Customer (OTC) attribute (RFC 9234
+/// §5): a route carrying OTC = X was sent by X to a customer or a peer (X
+/// set it on egress, or the receiver on ingress from its provider or peer
+/// X), and from then on may only go down to customers. Reading the path
+/// from X towards the collector, the hop leaving X must not go up to X's
+/// provider, and every later hop must go down: the first hop that breaks
+/// this is a leak by its sender (M1) accepted by its receiver (M1C). The
+/// hop to the collector itself is not judged, nor are hops of unknown
+/// relationship.
+/// When X is not on the path (a route server, which does not prepend, set
+/// or caused it), where the attribute was attached is unknown and the path
+/// is not judged.
+pub fn detect_otc_leaks(
+    paths: &[SeenPath],
+    relationships: &HashMap<(Asn, Asn), Relationship>,
+) -> Vec<Leak> {
+    let mut out = Vec::new();
+    for p in paths {
+        let Some(otc) = p.otc else { continue };
+        let Some(x) = p.path.iter().position(|a| *a == otc) else { continue };
+        // Hops from X on: sender path[j], receiver path[j - 1].
+        for j in (1..=x).rev() {
+            let (sender, receiver) = (p.path[j], p.path[j - 1]);
+            let Some(&rt) = relationships.get(&(sender, receiver)) else { continue };
+            let leak = if j == x {
+                rt == Relationship::CustomerOf
+            } else {
+                matches!(rt, Relationship::CustomerOf | Relationship::Peer)
+            };
+            if leak {
+                let from = p.path.get(j + 1).copied().unwrap_or(sender);
+                let from_rel =
+                    relationships.get(&(sender, from)).copied().unwrap_or(Relationship::Peer);
+                out.push(Leak {
+                    leaker: sender,
+                    from,
+                    from_rel,
+                    to: receiver,
+                    to_rel: rt,
+                    path: p.clone(),
+                    otc: Some(otc),
+                });
+                break;
             }
         }
     }
@@ -99,6 +162,7 @@ mod tests {
             first: 10,
             last: 20,
             count: 1,
+            otc: None,
         }
     }
 
@@ -132,5 +196,34 @@ mod tests {
         assert_eq!((l.from_rel, l.to_rel), (Relationship::CustomerOf, Relationship::CustomerOf));
         // Unknown links are not judged.
         assert!(detect_leaks(&[seen(&[2, 10, 99])], &r).is_empty());
+    }
+
+    #[test]
+    fn only_to_customer_routes_going_up_are_leaks() {
+        let r = rels();
+        let with_otc = |path: &[u32], otc: u32| SeenPath { otc: Some(Asn(otc)), ..seen(path) };
+        // 1 sent the route down to its customer 10 (OTC = 1); 10 passed it
+        // up to its other provider 2: a leak by 10, accepted by 2. The
+        // valley-free check sees the same valley.
+        let found = detect_otc_leaks(&[with_otc(&[2, 10, 1, 100], 1)], &r);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].leaker, found[0].to, found[0].otc), (Asn(10), Asn(2), Some(Asn(1))));
+        // Only down after X: no leak.
+        assert!(detect_otc_leaks(&[with_otc(&[100, 10, 1], 1)], &r).is_empty());
+        // 100 marked the route for customers and peers only, then sent it
+        // up to its provider 10: a leak by 100 that the valley-free check
+        // cannot see (it does not know where 100 learnt it).
+        let found = detect_otc_leaks(&[with_otc(&[1, 10, 100, 64500], 100)], &r);
+        assert_eq!((found[0].leaker, found[0].to), (Asn(100), Asn(10)));
+        assert!(detect_leaks(&[with_otc(&[1, 10, 100, 64500], 100)], &r).is_empty());
+        // Across to a peer right after X is allowed (X set it for that
+        // peer); a later sideways hop is not: 1 -> peer 2 fine, but then
+        // 10 (customer of 1) got it from 1 and 10 -> ... is down; here 2
+        // sends to its customer 10, fine.
+        assert!(detect_otc_leaks(&[with_otc(&[10, 2, 1, 64500], 1)], &r).is_empty());
+        // X not on the path (a route server set it): not judged.
+        assert!(detect_otc_leaks(&[with_otc(&[2, 10, 1, 100], 6777)], &r).is_empty());
+        // No OTC: nothing.
+        assert!(detect_otc_leaks(&[seen(&[2, 10, 1, 100])], &r).is_empty());
     }
 }

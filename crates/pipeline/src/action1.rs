@@ -54,6 +54,11 @@ pub struct Action1Stats {
     pub relationships: String,
     /// Distinct paths by ASPA verdict (`valid`, `invalid`, `unknown`).
     pub aspa: BTreeMap<String, u64>,
+    /// Paths carrying the RFC 9234 Only-to-Customer attribute.
+    pub otc_paths: u64,
+    /// Leaks shown by it (before the relationship policy; those the
+    /// valley-free check found too are counted here and not twice).
+    pub otc_leaks: u64,
     /// Relationship-based leaks dropped because their path is ASPA-valid
     /// (every hop attested valley-free).
     pub leaks_aspa_valid: u64,
@@ -90,7 +95,7 @@ pub fn action1(
     spans: &[OriginSpan],
     ctx: &Context<'_>,
     bogons: &BogonRef,
-    (leaks, relationships, aspa): (&[Leak], &str, &AspaIndex),
+    (leaks, otc_leaks, relationships, aspa): (&[Leak], &[Leak], &str, &AspaIndex),
     paths: &[SeenPath],
     settings: &Settings,
     weighting: &Weighting,
@@ -148,8 +153,22 @@ pub fn action1(
     stats.leaks = leaks.len() as u64;
     stats.relationships = relationships.to_string();
     let leak_confidence = if relationships == "caida" { 0.8 } else { 0.5 };
+    stats.otc_paths = paths.iter().filter(|p| p.otc.is_some()).count() as u64;
+    stats.otc_leaks = otc_leaks.len() as u64;
+    // OTC leaks join the valley-free ones (judged with the same
+    // relationships, so under the same policy), unless already found.
+    let mut combined: Vec<Leak> = leaks.to_vec();
+    for l in otc_leaks {
+        match combined
+            .iter_mut()
+            .find(|k| k.leaker == l.leaker && k.to == l.to && k.path.path == l.path.path)
+        {
+            Some(k) => k.otc = l.otc,
+            None => combined.push(l.clone()),
+        }
+    }
     let leaks: &[Leak] =
-        if relationships == "caida" || settings.leaks_from_inferred { leaks } else { &[] };
+        if relationships == "caida" || settings.leaks_from_inferred { &combined } else { &[] };
     // ASPA-invalid paths are leaks on their own evidence (signed objects).
     let mut aspa_leaks: Vec<Leak> = Vec::new();
     if !aspa.is_empty() {
@@ -172,6 +191,7 @@ pub fn action1(
                     to,
                     to_rel: Relationship::CustomerOf,
                     path: p.clone(),
+                    otc: None,
                 });
             }
         }
@@ -187,7 +207,14 @@ pub fn action1(
         .chain(aspa_leaks.iter().map(|l| (l, "aspa")))
         .collect();
     for (l, basis) in all {
-        let leak_confidence = if basis == "aspa" { 0.9 } else { leak_confidence };
+        let leak_confidence = if basis == "aspa" {
+            0.9
+        } else if l.otc.is_some() {
+            // The route's own attribute says it was for customers only.
+            (leak_confidence + 0.1_f64).min(0.9)
+        } else {
+            leak_confidence
+        };
         let i = findings.len();
         let first = sighting(peers, l.path.peer, l.path.first, &l.path.path);
         findings.push(json!({
@@ -203,6 +230,7 @@ pub fn action1(
             "lastSeen": l.path.last,
             "announcements": l.path.count,
             "relationships": basis,
+            "otc": l.otc,
             "aspa": if aspa.is_empty() { Value::Null } else { json!(aspa.verify(&l.path.path)) },
             "confidence": leak_confidence,
             "first": first,

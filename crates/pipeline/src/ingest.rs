@@ -331,6 +331,9 @@ fn read_mrt(
                     p.first = p.first.min(time);
                     p.last = p.last.max(time);
                     p.count += 1;
+                    if p.otc.is_none() {
+                        p.otc = elem.only_to_customer.map(|a| Asn(a.to_u32()));
+                    }
                 }
                 None => {
                     let seen = SeenPath {
@@ -340,6 +343,7 @@ fn read_mrt(
                         first: time,
                         last: time,
                         count: 1,
+                        otc: elem.only_to_customer.map(|a| Asn(a.to_u32())),
                     };
                     out.paths.insert(key, seen);
                 }

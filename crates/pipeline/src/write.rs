@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use manrs_engine::aspa::AspaIndex;
 use manrs_engine::hijacks::Context;
-use manrs_engine::leaks::{SeenPath, detect_leaks};
+use manrs_engine::leaks::{SeenPath, detect_leaks, detect_otc_leaks};
 use manrs_engine::relationships::infer;
 use manrs_engine::{Analysis, Profile, RovCounts, Settings, SnapshotStats, Weighting, analyse};
 use manrs_store::{
@@ -123,6 +123,7 @@ pub fn store_period(
         (std::mem::take(&mut context.relationships), "caida")
     };
     let leaks = detect_leaks(&paths, &relationships);
+    let otc_leaks = detect_otc_leaks(&paths, &relationships);
     if source == "caida" {
         // Only measured relationships prune hijack suspects.
         context.relationships = relationships;
@@ -134,12 +135,12 @@ pub fn store_period(
         &spans,
         &context,
         &bogons,
-        (&leaks, source, &AspaIndex::new(&aspas)),
+        (&leaks, &otc_leaks, source, &AspaIndex::new(&aspas)),
         &paths,
         settings,
         &Weighting::default(),
     );
-    drop((spans, paths, leaks));
+    drop((spans, paths, leaks, otc_leaks));
     observer.stage("validating routes");
     let snapshot_stats = snapshot.stats.clone();
     let analysis: Analysis = analyse(snapshot, &vrps, irr.as_ref(), settings, profile);
