@@ -752,10 +752,18 @@ pub fn economy_json(e: &manrs_store::EconomyRow) -> Value {
     })
 }
 
-async fn economies(
-    State(st): State<Arc<AppState>>,
+/// [`Store::economies`] or [`Store::registries`].
+pub type Aggregates =
+    fn(&Store, Month) -> Result<Vec<manrs_store::EconomyRow>, manrs_store::StoreError>;
+
+/// `/economies` and `/regions`: the period's aggregates, listed under
+/// `key`; regions name their registry in `region`.
+async fn aggregates(
+    st: Arc<AppState>,
     headers: HeaderMap,
-    RawQuery(q): RawQuery,
+    q: Option<String>,
+    key: &'static str,
+    rows: Aggregates,
 ) -> Result<Response, ApiError> {
     let p = Params::parse(q.as_deref(), &["month", "format"])?;
     let csv = p.csv(&headers)?;
@@ -763,11 +771,32 @@ async fn economies(
     let body = st
         .with_store(move |s| {
             let month = pick_month(s, month)?;
-            let list: Vec<Value> = s.economies(month)?.iter().map(economy_json).collect();
-            Ok(json!({"month": month, "economies": list}))
+            let list: Vec<Value> = rows(s, month)?
+                .iter()
+                .map(|r| {
+                    let mut j = economy_json(r);
+                    if key == "regions"
+                        && let Some(o) = j.as_object_mut()
+                    {
+                        let registry = o.remove("economy").unwrap_or(Value::Null);
+                        o.remove("name");
+                        o.insert("region".into(), registry);
+                    }
+                    j
+                })
+                .collect();
+            Ok(json!({"month": month, key: list}))
         })
         .await?;
-    Ok(respond(csv, "economies", body, "economies"))
+    Ok(respond(csv, key, body, key))
+}
+
+async fn economies(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    aggregates(st, headers, q, "economies", Store::economies).await
 }
 
 async fn regions(
@@ -775,29 +804,7 @@ async fn regions(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let p = Params::parse(q.as_deref(), &["month", "format"])?;
-    let csv = p.csv(&headers)?;
-    let month = p.month()?;
-    let body = st
-        .with_store(move |s| {
-            let month = pick_month(s, month)?;
-            let list: Vec<Value> = s
-                .registries(month)?
-                .iter()
-                .map(|r| {
-                    let mut j = economy_json(r);
-                    if let Some(o) = j.as_object_mut() {
-                        let key = o.remove("economy").unwrap_or(Value::Null);
-                        o.remove("name");
-                        o.insert("region".into(), key);
-                    }
-                    j
-                })
-                .collect();
-            Ok(json!({"month": month, "regions": list}))
-        })
-        .await?;
-    Ok(respond(csv, "regions", body, "regions"))
+    aggregates(st, headers, q, "regions", Store::registries).await
 }
 
 async fn openapi(RawQuery(q): RawQuery) -> Result<Response, ApiError> {

@@ -44,6 +44,15 @@ fn format() -> P {
         json!({"type": "string", "enum": ["json", "csv"]}),
     )
 }
+fn metric() -> P {
+    (
+        "metric",
+        "query",
+        false,
+        "M1, M1C, M2, M2C, M3, M3C, M4 or M4C.",
+        json!({"type": "string", "enum": ["M1", "M1C", "M2", "M2C", "M3", "M3C", "M4", "M4C"]}),
+    )
+}
 fn asn_path() -> P {
     ("asn", "path", true, "AS number, 64500 or AS64500.", json!({"type": "string"}))
 }
@@ -120,20 +129,7 @@ pub fn endpoints() -> Vec<(&'static str, &'static str, Vec<P>, bool)> {
         (
             "/api/v2/ases/{asn}/incidents",
             "A network's Action 1 incidents with their events and evidence.",
-            vec![
-                asn_path(),
-                month(),
-                (
-                    "metric",
-                    "query",
-                    false,
-                    "M1, M1C, M2, M2C, M3, M3C, M4 or M4C.",
-                    json!({"type": "string"}),
-                ),
-                limit(),
-                token(),
-                format(),
-            ],
+            vec![asn_path(), month(), metric(), limit(), token(), format()],
             true,
         ),
         (
@@ -142,13 +138,7 @@ pub fn endpoints() -> Vec<(&'static str, &'static str, Vec<P>, bool)> {
             vec![
                 month(),
                 ("asn", "query", false, "Only this AS.", json!({"type": "string"})),
-                (
-                    "metric",
-                    "query",
-                    false,
-                    "M1, M1C, M2, M2C, M3, M3C, M4 or M4C.",
-                    json!({"type": "string"}),
-                ),
+                metric(),
                 limit(),
                 token(),
                 format(),

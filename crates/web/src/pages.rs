@@ -20,7 +20,7 @@ use manrs_types::{Asn, Month, Prefix};
 use minijinja::Environment;
 use serde_json::{Value, json};
 
-use crate::api::{Params, as_json, economy_json, history, parse_asn};
+use crate::api::{Aggregates, Params, as_json, economy_json, history, parse_asn};
 use crate::{ApiError, AppState, parse_month, pick_month};
 
 /// Networks listed per page on economy and search pages.
@@ -294,10 +294,6 @@ pub const REGISTRIES: [(&str, &str); 5] = [
     ("lacnic", "LACNIC"),
     ("ripencc", "RIPE NCC"),
 ];
-
-/// [`Store::economies`] or [`Store::registries`].
-type Aggregates =
-    fn(&Store, Month) -> Result<Vec<manrs_store::EconomyRow>, manrs_store::StoreError>;
 
 /// The scope of an aggregate page.
 #[derive(Clone, Debug)]
