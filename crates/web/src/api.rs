@@ -352,18 +352,23 @@ pub fn history_months(s: &Store, upto: Month) -> Result<Vec<Month>, ApiError> {
 }
 
 /// A network's Action 4 figures and incident count over the rolling year
-/// of stored periods that ends with `upto`, oldest first.
+/// of stored periods that ends with `upto`, oldest first: one keyed query
+/// per period (the incidents are counted, not read).
 pub fn history(s: &Store, asn: Asn, upto: Month) -> Result<Value, ApiError> {
     let mut out = Vec::new();
     for month in history_months(s, upto)? {
-        let m = s.metrics(month, asn)?;
-        let incidents = s.incidents(month, Some(asn))?;
+        let q = NetworkQuery { asn: Some(asn), ..Default::default() };
+        let (m, incidents) = match s.networks(month, &q)?.pop() {
+            Some(n) => (n.metrics, n.incidents),
+            // Not a network of that period; incidents can still name it.
+            None => (None, s.incidents(month, Some(asn))?.len() as u64),
+        };
         out.push(json!({
             "month": month,
             "routes": m.as_ref().map(|m| m.routes),
             "routingInformationRPKI": m.as_ref().map(|m| m.rpki_value),
             "routingInformationIRR": m.as_ref().and_then(|m| m.irr_value),
-            "incidents": incidents.len(),
+            "incidents": incidents,
         }));
     }
     Ok(Value::Array(out))
