@@ -1,7 +1,11 @@
 //! `manrs check ASN... --db F [--period YYYY-MM] [--json]`: the MANRS
-//! Action 4 report of a network for one stored period, with every point lost
-//! explained by its evidence (manrs-spec §2.4 M7RPKI/M7IRR, §2.6, §2.7).
+//! report of a network for one stored period, the five key figures with
+//! every point lost explained by its evidence (manrs-spec §2.4–2.7).
 //!
+//! filtering = score(raw Action 1 penalty), antiSpoofing = score(M5, the
+//! client prefixes whose Spoofer sessions let spoofed packets out),
+//! coordination = whether a contact of a counted role is published; "no
+//! data" where no Spoofer session or contact record exists.
 //! routingInformationRPKI = max(0, (valid − 10 × invalid) / total): a route
 //! that is not found costs 1/total, an invalid one 11/total (it is not valid
 //! and carries the tenfold penalty). routingInformationIRR = covered/total:
@@ -15,8 +19,9 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
+use manrs_engine::Score;
 use manrs_report::{NetworkReport, vrp_reason};
-use manrs_store::{StoredRoute, VrpRow};
+use manrs_store::{MetricRow, StoredRoute, VrpRow};
 use manrs_types::Asn;
 
 /// Arguments of `manrs check`.
@@ -75,6 +80,7 @@ impl Print for NetworkReport {
             outln!();
             return;
         };
+        print_figures(m);
         let total = m.routes as f64;
         outln!(
             "  routingInformationRPKI {:>6.1}%  {:<8}  {} routes: {} valid, {} invalid, {} not found",
@@ -153,6 +159,62 @@ impl Print for NetworkReport {
                 outln!("    {line}");
             }
         }
+    }
+}
+
+/// The Action 1-3 key figures with what decided them.
+fn print_figures(m: &MetricRow) {
+    let f = &m.figures;
+    let pct = |s: Score| match (s.value, s.band) {
+        (Some(v), Some(b)) => format!("{:>6.1}%  {:<8}", v * 100.0, b.as_str()),
+        _ => format!("{:>7}  {:<8}", "-", "no data"),
+    };
+    match f.filtering_raw {
+        Some(raw) => outln!(
+            "  filtering              {}  raw penalty {raw} from the Action 1 incidents of the profile's filtering metrics",
+            pct(f.filtering)
+        ),
+        None => outln!(
+            "  filtering              {}  stored before filtering was scored",
+            pct(f.filtering)
+        ),
+    }
+    match (f.spoof_sessions, f.spoof_prefixes) {
+        (Some(n), Some(p)) => outln!(
+            "  antiSpoofing           {}  {n} Spoofer sessions; {p} client prefixes let spoofed packets out",
+            pct(f.anti_spoofing)
+        ),
+        _ => outln!(
+            "  antiSpoofing           {}  no Spoofer session tested this network in the period",
+            pct(f.anti_spoofing)
+        ),
+    }
+    let contacts = f.contacts.as_ref().and_then(|c| c["contacts"].as_array());
+    match (&f.contacts, contacts) {
+        (Some(c), Some(list)) => {
+            let counted: Vec<String> = list
+                .iter()
+                .filter(|x| x["counts"].as_bool() == Some(true))
+                .map(|x| {
+                    format!(
+                        "{} {} {}",
+                        x["source"].as_str().unwrap_or("?"),
+                        x["role"].as_str().unwrap_or("?"),
+                        x["reference"].as_str().unwrap_or("?")
+                    )
+                })
+                .collect();
+            let what = if counted.is_empty() {
+                format!("records in {} but no contact of a counted role", c["records"])
+            } else {
+                format!("contacts: {}", counted.join(", "))
+            };
+            outln!("  coordination           {}  {what}", pct(f.coordination));
+        }
+        _ => outln!(
+            "  coordination           {}  no loaded contact source (PeeringDB, IRR aut-num) has a record of it",
+            pct(f.coordination)
+        ),
     }
 }
 

@@ -23,6 +23,7 @@ mod demo;
 mod incidents;
 mod inspect;
 mod progress;
+mod report;
 mod rov;
 mod run;
 mod serve;
@@ -49,7 +50,7 @@ enum Command {
     /// Read the periods of a sources manifest, analyse them and store the
     /// results.
     Run(run::Args),
-    /// Report a network's MANRS Action 4 scores for a stored period, with
+    /// Report a network's five MANRS key figures for a stored period, with
     /// the evidence of every point lost.
     Check(check::Args),
     /// List the Action 1 incidents (hijacks, bogons) of a stored period.
@@ -59,6 +60,10 @@ enum Command {
     Demo(demo::Args),
     /// Serve the dashboard and the public JSON API over a database.
     Serve(serve::Args),
+    /// The five key figures of a network, an economy, a region or the
+    /// world, with history and a comparison of two periods; or every
+    /// network's key figures as CSV.
+    Report(report::Args),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +76,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Incidents(args) => incidents::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Report(args) => report::run(args),
     };
     match result {
         Ok(code) => code,

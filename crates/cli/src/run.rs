@@ -231,6 +231,31 @@ pub fn print_outcome(o: &PeriodOutcome, db: &Path) {
         a.bogon_path_asn,
         a.bogon_peer_asn
     );
+    let c = &o.actions23;
+    if c.spoofer_sessions > 0 {
+        outln!(
+            "  Action 2: {} Spoofer sessions ({} of other months, {} without a result); {} networks tested, {} let spoofed packets out",
+            c.spoofer_sessions,
+            c.spoofer_other_months,
+            c.spoofer_without_result,
+            c.spoofer_networks,
+            c.spoofer_spoofing_networks
+        );
+    } else {
+        outln!("  Action 2: no Spoofer data (antiSpoofing: no data)");
+    }
+    if c.contact_networks > 0 {
+        outln!(
+            "  Action 3: {} networks with a contact record ({} aut-nums, {} PeeringDB networks, {} PeeringDB contacts, {} of them of networks not read)",
+            c.contact_networks,
+            c.aut_nums,
+            c.peeringdb_networks,
+            c.peeringdb_contacts,
+            c.peeringdb_contacts_unmatched
+        );
+    } else {
+        outln!("  Action 3: no contact data (coordination: no data)");
+    }
     if o.input_problems > 0 {
         outln!("  {} input problems skipped (see the per-file lines above)", o.input_problems);
     }

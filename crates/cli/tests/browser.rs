@@ -173,6 +173,20 @@ fn demo_dashboard_in_chromium() {
         dom.contains(&reason.replace('/', "&#x2f;")) || dom.contains(&reason),
         "VRP reason {reason}"
     );
+    // The five key figures as the API gives them; the demo has no Spoofer
+    // or contact data, so those two say so.
+    for f in ["filtering", "antiSpoofing", "coordination", "routingInformationRPKI"] {
+        let card = format!(r#"<div class="k">{f}</div><div class="v">"#);
+        let at = dom.find(&card).unwrap_or_else(|| panic!("key figure card {f}"));
+        let want = match detail["scores"][f]["value"].as_f64() {
+            Some(v) => format!("{:.1}%", v * 100.0),
+            None => "no data".into(),
+        };
+        assert!(dom[at + card.len()..].starts_with(&want), "{f}: {want}");
+    }
+    assert!(detail["scores"]["filtering"]["value"].is_f64(), "filtering is always measured");
+    assert!(detail["scores"]["antiSpoofing"]["value"].is_null());
+    assert!(dom.contains(r#"id="why-filtering""#), "filtering explained");
     // The history chart was drawn by the vendored uPlot.
     assert!(dom.contains(r#"data-rendered="uplot""#), "history chart rendered");
     shot("network", &format!("{base}/networks/{asn}"));

@@ -313,6 +313,143 @@ fn demo_builds_two_periods_and_explains_an_invalid_route() {
     let o = manrs(&["demo", "--no-serve", "--db", db.to_str().unwrap()]);
     assert!(o.status.success());
     assert!(stderr(&o).contains("reused"), "{}", stderr(&o));
+
+    report_on_the_demo(&db);
+}
+
+/// The networks of one period as `manrs report --all-networks` lists them.
+fn all_networks(db: &Path, period: &str) -> Vec<Value> {
+    let o = manrs(&[
+        "report",
+        "--db",
+        db.to_str().unwrap(),
+        "--period",
+        period,
+        "--all-networks",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    v["networks"].as_array().unwrap().clone()
+}
+
+/// `manrs report` for a real economy of the demo: its history over both
+/// periods and their comparison, each mean equal to the mean over the
+/// economy's networks in the per-network export, and the same report as
+/// text, CSV and HTML.
+fn report_on_the_demo(db: &Path) {
+    let d = db.to_str().unwrap();
+    let (feb, jul) = (all_networks(db, "2026-02"), all_networks(db, "2026-07"));
+    assert_eq!(jul.len() as u64, check_count(db, "2026-07"));
+    // The economy with the most networks in both periods.
+    let count = |list: &[Value], cc: &str| list.iter().filter(|n| n["economy"] == cc).count();
+    let cc = jul
+        .iter()
+        .filter_map(|n| n["economy"].as_str())
+        .max_by_key(|cc| count(&jul, cc).min(count(&feb, cc)))
+        .unwrap()
+        .to_string();
+    assert!(count(&feb, &cc) > 0 && count(&jul, &cc) > 0, "{cc} in both periods");
+    let o = manrs(&["report", "--db", d, "--economy", &cc, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(r["month"], "2026-07");
+    let history = r["history"].as_array().unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(
+        (history[0]["month"].as_str(), history[1]["month"].as_str()),
+        (Some("2026-02"), Some("2026-07"))
+    );
+    for (h, list) in history.iter().zip([&feb, &jul]) {
+        let mine: Vec<&Value> = list.iter().filter(|n| n["economy"] == cc.as_str()).collect();
+        assert_eq!(h["networks"].as_u64(), Some(mine.len() as u64));
+        for k in h["keyFigures"].as_array().unwrap() {
+            let id = k["id"].as_str().unwrap();
+            let vals: Vec<f64> = mine.iter().filter_map(|n| n[id]["value"].as_f64()).collect();
+            assert_eq!(k["networks"].as_u64(), Some(vals.len() as u64), "{id}");
+            match k["value"].as_f64() {
+                Some(mean) => {
+                    let want = vals.iter().sum::<f64>() / vals.len() as f64;
+                    assert!((mean - want).abs() < 1e-9, "{id}: {mean} vs {want}");
+                }
+                None => assert!(vals.is_empty(), "{id}"),
+            }
+            let ready = mine.iter().filter(|n| n[id]["band"] == "ready").count();
+            assert_eq!(k["severities"][0]["count"].as_u64(), Some(ready as u64), "{id}");
+        }
+    }
+    let c = &r["comparison"];
+    assert_eq!((c["from"].as_str(), c["to"].as_str()), (Some("2026-02"), Some("2026-07")));
+    let rpki = &c["keyFigures"][4];
+    let change = rpki["to"].as_f64().unwrap() - rpki["from"].as_f64().unwrap();
+    assert!((rpki["change"].as_f64().unwrap() - change).abs() < 1e-12);
+    // The demo has no Spoofer or contact data.
+    assert!(r["summary"]["keyFigures"][1]["value"].is_null());
+
+    let o = manrs(&["report", "--db", d, "--economy", &cc]);
+    let text = stdout(&o);
+    assert!(text.contains(&format!("Key figures of economy {cc}, 2026-07")), "{text}");
+    assert!(text.contains("History") && text.contains("Comparison 2026-02 -> 2026-07"), "{text}");
+    let o = manrs(&["report", "--db", d, "--economy", &cc, "--format", "csv"]);
+    let csv = stdout(&o);
+    assert_eq!(csv.lines().count(), 1 + 2 * 5, "header + 2 periods x 5 figures: {csv}");
+    let html_file = db.with_extension("html");
+    let o = manrs(&[
+        "report",
+        "--db",
+        d,
+        "--economy",
+        &cc,
+        "--format",
+        "html",
+        "--output",
+        html_file.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&html_file).unwrap();
+    assert!(html.contains(&format!("Key figures of economy {cc}, 2026-07")));
+    assert!(html.contains(r#"id="comparison""#) && !html.contains("/assets/"), "standalone");
+    // The economy's UN M49 sub-region: every network of its economies.
+    let sub = manrs_types::m49::m49(&cc).unwrap().sub_region.unwrap();
+    let o = manrs(&["report", "--db", d, "--region", sub.name, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let g: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let inside = jul
+        .iter()
+        .filter(|n| n["economy"].as_str().is_some_and(|e| manrs_types::m49::in_area(e, sub.code)))
+        .count();
+    assert!(inside >= count(&jul, &cc));
+    assert_eq!(g["summary"]["networks"].as_u64(), Some(inside as u64), "{}", sub.name);
+    let o = manrs(&["report", "--db", d, "--region", "Atlantis"]);
+    assert!(!o.status.success() && stderr(&o).contains("not a UN M49 region"), "{}", stderr(&o));
+    // A network: its figures per period.
+    let asn = jul[0]["asn"].to_string();
+    let o = manrs(&["report", "--db", d, "--asn", &asn, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let n: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(n["summary"]["routingInformationRPKI"], jul[0]["routingInformationRPKI"]);
+    // Bad input is named.
+    let o = manrs(&["report", "--db", d, "--economy", "Brazil"]);
+    assert!(!o.status.success() && stderr(&o).contains("alpha-2"), "{}", stderr(&o));
+    let o = manrs(&["report", "--db", d, "--economy", "ZZ"]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("no network of economy ZZ"),
+        "{}",
+        stderr(&o)
+    );
+    let o = manrs(&["report", "--db", d, "--all-networks", "--format", "csv"]);
+    let csv = stdout(&o);
+    assert_eq!(csv.lines().count(), 1 + jul.len());
+    assert!(csv.starts_with(
+        "month,asn,holder,economy,registry,routes,incidents,filtering,filteringBand,"
+    ));
+}
+
+/// Networks stored for a period, read from the database directly.
+fn check_count(db: &Path, period: &str) -> u64 {
+    let store = manrs_store::Store::open_existing(db).unwrap();
+    store.period(period.parse().unwrap()).unwrap().unwrap().networks
 }
 
 /// The full 2026-07-30 table (ipasn v4 + v6) against the 2025-07-20 VRPs

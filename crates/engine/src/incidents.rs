@@ -1,7 +1,7 @@
 //! Incident consolidation and duration weighting of the MANRS Observatory
 //! (manrs-spec §2.3, EXACT from the published rule and the 2018 prototype
-//! `manrs/metrics.py::_calculate_weighted_duration`), and the mapping of a
-//! raw penalty to a score (manrs-spec §2.5, INFERRED closed form).
+//! `manrs/metrics.py::_calculate_weighted_duration`). The mapping of a raw
+//! penalty to a score is the profile's ([`crate::Profile::penalty_score`]).
 //!
 //! Events are attributed to (AS, metric) with a weight. Events of the same
 //! AS, metric and weight whose intervals overlap or touch are merged into
@@ -166,13 +166,6 @@ pub fn raw_metrics(incidents: &[Incident]) -> BTreeMap<(Asn, &'static str), f64>
     out
 }
 
-/// The percentage score of a raw penalty (manrs-spec §2.5): 0.6^sqrt(2x),
-/// the INFERRED closed form that meets the published points (0.5 → 60 %,
-/// 1 → about 49 %, 2 → about 36 %).
-pub fn penalty_score(raw: f64) -> f64 {
-    if raw <= 0.0 { 1.0 } else { 0.6f64.powf((2.0 * raw).sqrt()) }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,13 +240,5 @@ mod tests {
         assert_eq!(inc.len(), 2);
         assert_eq!((inc[0].start, inc[0].end, inc[0].score), (m.start(), m.start() + 60, 0.5));
         assert_eq!((inc[1].end, inc[1].score), (m.end(), 1.0));
-    }
-
-    #[test]
-    fn penalty_mapping_meets_the_published_points() {
-        assert_eq!(penalty_score(0.0), 1.0);
-        assert!((penalty_score(0.5) - 0.60).abs() < 1e-9);
-        assert!((penalty_score(1.0) - 0.4856).abs() < 1e-4);
-        assert!((penalty_score(2.0) - 0.36).abs() < 1e-9);
     }
 }

@@ -11,14 +11,16 @@
 //! * [`hijacks`]: MOAS / sub-MOAS misorigination detection with pruning
 //!   (Action 1, M2/M2C);
 //! * [`leaks`]: valley-free route-leak detection (Action 1, M1/M1C);
-//! * [`incidents`]: incident consolidation, duration weighting and the
-//!   penalty-to-score mapping (manrs-spec §2.3, §2.5);
+//! * [`incidents`]: incident consolidation and duration weighting
+//!   (manrs-spec §2.3);
+//! * [`spoofing`]: Spoofer results per AS, metric M5 (Action 2);
+//! * [`contacts`]: contacts per AS and their sources, metric M8 (Action 3);
+//! * [`scores`]: the five key figures and their bands (manrs-spec §2.5–2.7);
 //! * [`settings`]: the analysis choices and the scoring profile.
-//!
-//! Incidents (Action 1) and the other key figures grow here.
 
 pub mod aspa;
 pub mod bogons;
+pub mod contacts;
 pub mod hijacks;
 pub mod incidents;
 pub mod irr;
@@ -26,15 +28,20 @@ pub mod leaks;
 pub mod metrics;
 pub mod relationships;
 pub mod rov;
+pub mod scores;
 pub mod settings;
 pub mod snapshot;
+pub mod spoofing;
 
 pub use bogons::{BogonClass, BogonMatch, BogonRef, PathBogon, path_bogons};
-pub use incidents::{Event, Incident, Weighting, consolidate, penalty_score, raw_metrics};
+pub use contacts::{Contact, ContactBook, NetworkContacts};
+pub use incidents::{Event, Incident, Weighting, consolidate, raw_metrics};
 pub use irr::{IrrIndex, IrrMatch};
 pub use metrics::{AnalysedRoute, Analysis, AsCounts, AsMetrics, analyse};
 pub use rov::{CoveringVrp, RovCounts, RovState, VrpIndex};
+pub use scores::{Figure, Score};
 pub use settings::{AsSetPolicy, Band, Bands, IrrPolicy, Profile, Settings};
 pub use snapshot::{
     Origin, Peer, PeerId, Segment, Snapshot, SnapshotBuilder, SnapshotRoute, SnapshotStats,
 };
+pub use spoofing::{SpoofCounts, SpoofIndex, SpoofTest};

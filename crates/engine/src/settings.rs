@@ -99,28 +99,84 @@ impl Default for Bands {
     }
 }
 
-/// The scoring profile of the Action 4 key figures.
+/// The scoring profile: how raw metrics become the five key figures and
+/// their bands (manrs-spec §2.5–2.7). Published facts and inferred choices
+/// are marked on each field; `profiles/manrs-default.toml` is the shipped
+/// default, written out with the same labels, and a manifest's `[profile]`
+/// table overrides any field. Every stored period keeps the profile it was
+/// scored with, so a score can be recomputed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Profile {
     /// Name and version of the profile, stored with every score.
     pub version: String,
-    /// The factor of the invalid share in M7RPKI (published: 10).
+    /// The base `b` of the penalty mapping score(raw) = b^sqrt(2·raw)
+    /// (INFERRED closed form; 0.6 meets the published points 0.5 → 60 %,
+    /// 1 → about 49 %, 2 → about 36 %).
+    pub decay_base: f64,
+    /// The incident metrics whose raw penalties add up to `filtering`
+    /// (INFERRED composition; M1/M1C are left out as the Observatory has
+    /// excluded route leaks since January 2024, a PUBLISHED fact).
+    pub filtering_metrics: Vec<String>,
+    /// The factor of the invalid share in M7RPKI (PUBLISHED: 10).
     pub rpki_invalid_penalty: f64,
-    /// Bands of `routingInformationRPKI`.
+    /// The contact roles that count for `coordination`: RIR aut-num
+    /// attributes (`admin-c`, `tech-c`, PUBLISHED for the prototype) and
+    /// PeeringDB contact roles (INFERRED; abuse-only contacts never count,
+    /// PUBLISHED). Compared without regard to case.
+    pub contact_roles: Vec<String>,
+    /// Bands of `filtering` (INFERRED: ready only without incidents,
+    /// aspiring down to the 60 % of one short incident).
+    pub filtering_bands: Bands,
+    /// Bands of `antiSpoofing` (INFERRED, as filtering).
+    pub anti_spoofing_bands: Bands,
+    /// Bands of `coordination`, whose value is 1 with a contact and 0
+    /// without (INFERRED).
+    pub coordination_bands: Bands,
+    /// Bands of `routingInformationRPKI` (INFERRED placeholders).
     pub rpki_bands: Bands,
-    /// Bands of `routingInformationIRR`.
+    /// Bands of `routingInformationIRR` (INFERRED placeholders).
     pub irr_bands: Bands,
 }
 
 impl Default for Profile {
     fn default() -> Self {
         Profile {
-            version: "manrs-default-1".into(),
+            version: "manrs-default-2".into(),
+            decay_base: 0.6,
+            filtering_metrics: ["M2", "M2C", "M3", "M3C", "M4", "M4C"].map(String::from).to_vec(),
             rpki_invalid_penalty: 10.0,
+            contact_roles: ["admin-c", "tech-c", "NOC", "Technical", "Policy", "Maintenance"]
+                .map(String::from)
+                .to_vec(),
+            filtering_bands: Bands { ready: 1.0, aspiring: 0.6 },
+            anti_spoofing_bands: Bands { ready: 1.0, aspiring: 0.6 },
+            coordination_bands: Bands { ready: 1.0, aspiring: 0.5 },
             rpki_bands: Bands::default(),
             irr_bands: Bands::default(),
         }
+    }
+}
+
+impl Profile {
+    /// The shipped default profile as TOML, with the published and inferred
+    /// labels as comments.
+    pub const DEFAULT_TOML: &'static str = include_str!("../../../profiles/manrs-default.toml");
+
+    /// Whether `metric` feeds `filtering`.
+    pub fn feeds_filtering(&self, metric: &str) -> bool {
+        self.filtering_metrics.iter().any(|m| m == metric)
+    }
+
+    /// Whether a contact of `role` counts for `coordination`.
+    pub fn counts_contact(&self, role: &str) -> bool {
+        self.contact_roles.iter().any(|r| r.eq_ignore_ascii_case(role))
+    }
+
+    /// The score of a raw incident penalty: `decay_base^sqrt(2·raw)`, 1 for
+    /// no penalty (manrs-spec §2.5).
+    pub fn penalty_score(&self, raw: f64) -> f64 {
+        if raw <= 0.0 { 1.0 } else { self.decay_base.powf((2.0 * raw).sqrt()) }
     }
 }
 

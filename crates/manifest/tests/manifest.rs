@@ -168,3 +168,37 @@ fn errors_name_file_line_and_column() {
     let missing = Manifest::load(&d.path().join("nope.toml")).unwrap_err().to_string();
     assert!(missing.contains("nope.toml"), "{missing}");
 }
+
+/// The shipped profile file is the default profile, field for field, and
+/// a manifest's `[profile]` overrides only what it names.
+#[test]
+fn shipped_profile_is_the_default_and_a_manifest_overrides_fields() {
+    let shipped: manrs_engine::Profile =
+        toml::from_str(manrs_engine::Profile::DEFAULT_TOML).unwrap();
+    assert_eq!(shipped, manrs_engine::Profile::default());
+    let d = dir_with(&["u.bz2"]);
+    let m = load(
+        d.path(),
+        r#"
+[profile]
+version = "strict-leaks-1"
+filtering-metrics = ["M1", "M1C", "M2", "M2C", "M3", "M3C", "M4", "M4C"]
+filtering-bands = { ready = 1.0, aspiring = 0.5 }
+
+[[period]]
+month = "2026-02"
+inputs = [{ kind = "mrt", path = "u.bz2" }]
+"#,
+    )
+    .unwrap();
+    assert!(m.profile.feeds_filtering("M1"));
+    assert_eq!(m.profile.filtering_bands.aspiring, 0.5);
+    assert_eq!(m.profile.decay_base, 0.6);
+    assert_eq!(m.profile.contact_roles, manrs_engine::Profile::default().contact_roles);
+    let typo = load(
+        d.path(),
+        "[profile]\nfiltering-metric = [\"M1\"]\n[[period]]\nmonth = \"2026-02\"\ninputs = []\n",
+    )
+    .unwrap_err();
+    assert!(typo.to_string().contains("filtering-metric"), "{typo}");
+}

@@ -16,6 +16,7 @@ use manrs_input::Input;
 use manrs_irr::RpslReader;
 use manrs_manifest::{InputKind, InputSpec, Manifest, PeriodSpec};
 use manrs_mrt::{MrtItem, MrtReader};
+use manrs_peeringdb::PeeringDbReader;
 use manrs_rpki::{Payload, VrpReader};
 use manrs_sources::Format as SourceFormat;
 use manrs_sources::asnames::{AsNamesJsonReader, AsNamesTextReader};
@@ -24,10 +25,12 @@ use manrs_sources::delegated::{DelegatedReader, Record, ResourceType, Status};
 use manrs_sources::iana::{IanaEntry, IanaReader};
 use manrs_sources::ipasn::IpAsnReader;
 use manrs_sources::routes::RouteCsvReader;
+use manrs_sources::spoofer::SpooferReader;
 use manrs_types::{
     Asn, Aspa, Country, DiagKind, Diagnostic, Diagnostics, Location, Mode, Month, Prefix,
 };
 
+use crate::actions23::{Actions23, read_peeringdb, read_spoofer};
 use crate::detect::{self, Format, SNIFF_BYTES};
 use crate::{Observer, PipelineError};
 
@@ -105,6 +108,8 @@ pub struct Ingested {
     /// Delegated-stats records of space and AS numbers not delegated
     /// (`available`, `reserved`): administrative bogons.
     pub undelegated: Vec<Record>,
+    /// Spoofer results and contacts (Actions 2 and 3).
+    pub actions23: Actions23,
     /// One report per file read.
     pub sources: Vec<SourceReport>,
 }
@@ -130,6 +135,7 @@ pub fn ingest_period(
         context: Context { min_peers: manifest.analysis.hijack_min_peers, ..Context::default() },
         iana: Vec::new(),
         undelegated: Vec::new(),
+        actions23: Actions23::default(),
         sources: Vec::new(),
     };
     for spec in &period.inputs {
@@ -139,6 +145,7 @@ pub fn ingest_period(
             out.sources.push(report);
         }
     }
+    out.actions23.finish();
     Ok(out)
 }
 
@@ -248,8 +255,15 @@ fn read_file(
             report.elements = report.records;
             report.diagnostics = r.diagnostics().clone();
         }
+        InputKind::PeeringDb => {
+            read_peeringdb(&mut out.actions23, PeeringDbReader::new(input, mode), &mut report)?;
+        }
+        InputKind::Spoofer => {
+            let r = SpooferReader::new(input, mode);
+            read_spoofer(&mut out.actions23, r, out.month, mode, &mut report)?;
+        }
         // Read and checked, not used by the metrics yet.
-        InputKind::Iana | InputKind::PeeringDb | InputKind::Spoofer => {
+        InputKind::Iana => {
             let s = detect::inspect(format, input, mode).map_err(strict)?;
             report.records = s.records;
             report.elements = s.elements;
@@ -429,6 +443,25 @@ fn read_irr(
     for item in reader.by_ref() {
         let object = item.map_err(strict)?;
         report.elements += 1;
+        match object.aut_num() {
+            Some(Ok(a)) => {
+                let source = spec.source.as_deref().unwrap_or(&a.source).to_ascii_uppercase();
+                out.actions23.add_aut_num(&a, &source);
+                report.used += 1;
+            }
+            Some(Err(e)) => {
+                let d = Diagnostic::new(
+                    &file,
+                    Location::Line(object.line),
+                    DiagKind::Malformed,
+                    format!("{} {}: {e}", object.class, object.key),
+                );
+                if let Some(d) = diags.report(mode, d) {
+                    return Err(strict(d));
+                }
+            }
+            None => {}
+        }
         match object.route() {
             None => {}
             Some(Ok(mut route)) => {

@@ -14,6 +14,7 @@
 //! the run and nothing of the period is stored.
 
 pub mod action1;
+pub mod actions23;
 pub mod bogons;
 pub mod detect;
 pub mod hijacks;

@@ -2,21 +2,25 @@
 //! transaction: sources, routes with their evidence VRPs and IRR object,
 //! networks, metrics, and the statistics of what was read and left out.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use manrs_engine::aspa::AspaIndex;
 use manrs_engine::hijacks::Context;
 use manrs_engine::leaks::{SeenPath, detect_leaks, detect_otc_leaks};
 use manrs_engine::relationships::infer;
-use manrs_engine::{Analysis, Profile, RovCounts, Settings, SnapshotStats, Weighting, analyse};
-use manrs_store::{
-    IrrEvidence, MetricRow, NetworkRow, PeriodInfo, PeriodMeta, RouteRow, SourceRow, Store, VrpRow,
+use manrs_engine::{
+    Analysis, Profile, RovCounts, Settings, SnapshotStats, SpoofCounts, Weighting, analyse, scores,
 };
-use manrs_types::{DiagKind, Month};
+use manrs_store::{
+    FigureRow, IrrEvidence, MetricRow, NetworkRow, PeriodInfo, PeriodMeta, RouteRow, SourceRow,
+    Store, VrpRow,
+};
+use manrs_types::{Asn, DiagKind, Month};
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::action1::{Action1Stats, action1};
+use crate::actions23::{Actions23, Actions23Stats};
 use crate::bogons::bogon_reference;
 use crate::ingest::{Ingested, SourceReport};
 use crate::{Observer, PipelineError};
@@ -53,6 +57,8 @@ pub struct PeriodOutcome {
     pub files: u64,
     /// Action 1 detection counts.
     pub action1: Action1Stats,
+    /// What the Spoofer and contact inputs gave (Actions 2 and 3).
+    pub actions23: Actions23Stats,
 }
 
 fn source_row(r: &SourceReport) -> SourceRow {
@@ -75,6 +81,44 @@ fn source_row(r: &SourceReport) -> SourceRow {
             "diagnostics": first,
             "truncated": r.diagnostics.count(DiagKind::Truncated) > 0,
         }),
+    }
+}
+
+/// The key figures of Actions 1-3 of one network (manrs-spec §2.6).
+fn figures(
+    asn: Asn,
+    filtering_raw: &HashMap<Asn, f64>,
+    a: &Actions23,
+    profile: &Profile,
+) -> FigureRow {
+    let raw = filtering_raw.get(&asn).copied().unwrap_or(0.0);
+    let spoof = a.spoof.get(asn);
+    let contacts = a.contacts.get(asn);
+    FigureRow {
+        filtering_raw: Some(raw),
+        filtering: scores::filtering(raw, profile),
+        spoof_sessions: spoof.map(|s| s.sessions.len() as u64),
+        spoof_prefixes: spoof.map(SpoofCounts::raw),
+        spoof_evidence: spoof.map(|s| {
+            json!({
+                "sessions": s.sessions,
+                "spoofedPrefixes": s.spoofed_prefixes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "spoofedSessionsWithoutPrefix": s.spoofed_without_prefix,
+            })
+        }),
+        anti_spoofing: scores::anti_spoofing(spoof, profile),
+        contacts: contacts.map(|c| {
+            json!({
+                "records": c.records,
+                "contacts": c.contacts.iter().map(|x| json!({
+                    "source": x.source,
+                    "role": x.role,
+                    "reference": x.reference,
+                    "counts": profile.counts_contact(&x.role),
+                })).collect::<Vec<_>>(),
+            })
+        }),
+        coordination: scores::coordination(contacts, profile),
     }
 }
 
@@ -106,6 +150,7 @@ pub fn store_period(
         context,
         iana,
         undelegated,
+        actions23,
         sources,
     } = ingested;
     observer.stage("building the snapshot");
@@ -164,6 +209,7 @@ pub fn store_period(
         input_problems: sources.iter().map(|s| s.diagnostics.total()).sum(),
         files: sources.len() as u64,
         action1: action1.stats.clone(),
+        actions23: actions23.stats.clone(),
     };
     observer.stage("writing the store");
     let meta = PeriodMeta {
@@ -199,8 +245,12 @@ pub fn store_period(
             )?;
         }
     }
+    let mut filtering_raw: HashMap<Asn, f64> = HashMap::new();
     for i in &action1.incidents {
         w.add_incident(i)?;
+        if profile.feeds_filtering(&i.metric) {
+            *filtering_raw.entry(i.asn).or_default() += i.score;
+        }
     }
     for m in &analysis.metrics {
         let holder = holders.get(&m.asn);
@@ -226,6 +276,7 @@ pub fn store_period(
             rpki_band: m.rpki_band,
             irr_value: m.irr_value,
             irr_band: m.irr_band,
+            figures: figures(m.asn, &filtering_raw, &actions23, profile),
         })?;
     }
     let stats = serde_json::to_value(&outcome).unwrap_or(Value::Null);

@@ -2,15 +2,18 @@
 //! `manrs incidents`) and the web server (`/api/v2/...` and the HTML
 //! pages), so both say the same thing in the same shapes.
 //!
-//! A [`NetworkReport`] is the MANRS Action 4 report of one network for one
-//! period (manrs-spec §2.4 M7RPKI/M7IRR, §2.6, §2.7) with its Action 1
-//! incidents (§2.3): every point lost is explained by its evidence, the
-//! invalid routes with the VRPs that make them invalid and why (RFC 6811
-//! §2), and the routes no IRR object covers.
+//! A [`NetworkReport`] is the MANRS report of one network for one period:
+//! the five key figures (manrs-spec §2.4–2.7) with every point lost
+//! explained by its evidence: the Action 1 incidents (§2.3) behind
+//! `filtering`, the Spoofer sessions behind `antiSpoofing`, the contacts
+//! behind `coordination`, the invalid routes with the VRPs that make them
+//! invalid and why (RFC 6811 §2), and the routes no IRR object covers.
 //!
 //! JSON members are camelCase, as in the MANRS API v2 (manrs-spec §3.3.2).
 
-use manrs_engine::RovState;
+pub mod area;
+
+use manrs_engine::{Figure, RovState, Score};
 use manrs_store::{IncidentRow, MetricRow, RouteQuery, Store, StoreError, StoredRoute, VrpRow};
 use manrs_types::{Asn, Month};
 use serde_json::{Value, json};
@@ -138,6 +141,7 @@ impl NetworkReport {
                 "M7RPKI": {"valid": m.valid, "invalid": m.invalid, "notFound": m.not_found, "total": m.routes},
                 "M7IRR": {"covered": m.irr_covered, "total": m.routes},
             },
+            "figureEvidence": figure_evidence(m, &self.incidents),
             "evidence": {
                 "invalidRoutes": invalid,
                 "invalidCount": m.invalid,
@@ -150,14 +154,52 @@ impl NetworkReport {
     }
 }
 
-/// The Action 4 key figures of a metrics row, API v2 names.
+/// One key figure of a metrics row.
+pub fn figure(m: &MetricRow, f: Figure) -> Score {
+    match f {
+        Figure::Filtering => m.figures.filtering,
+        Figure::AntiSpoofing => m.figures.anti_spoofing,
+        Figure::Coordination => m.figures.coordination,
+        Figure::RoutingInformationIrr => Score { value: m.irr_value, band: m.irr_band },
+        Figure::RoutingInformationRpki => {
+            Score { value: Some(m.rpki_value), band: Some(m.rpki_band) }
+        }
+    }
+}
+
+/// A key figure's value and band as JSON; the band of a figure without
+/// data is `no_data_available` (API v2 severity ids).
+pub fn score_json(s: Score) -> Value {
+    json!({"value": s.value, "band": s.band.map_or("no_data_available", |b| b.as_str())})
+}
+
+/// The five key figures of a metrics row, API v2 names.
 pub fn scores_json(m: &MetricRow) -> Value {
+    let mut out = serde_json::Map::new();
+    for f in Figure::ALL {
+        out.insert(f.api_name().into(), score_json(figure(m, f)));
+    }
+    Value::Object(out)
+}
+
+/// The raw metrics behind the Action 1-3 figures, with their evidence:
+/// the filtering penalty and the metrics that fed it, the Spoofer sessions
+/// and spoofing prefixes (M5), the contact findings (M8).
+pub fn figure_evidence(m: &MetricRow, incidents: &[IncidentRow]) -> Value {
+    let f = &m.figures;
+    let mut per_metric = serde_json::Map::new();
+    for i in incidents {
+        let e = per_metric.entry(i.metric.clone()).or_insert(json!(0.0));
+        *e = json!(e.as_f64().unwrap_or(0.0) + i.score);
+    }
     json!({
-        "routingInformationRPKI": {"value": m.rpki_value, "band": m.rpki_band.as_str()},
-        "routingInformationIRR": match (m.irr_value, m.irr_band) {
-            (Some(v), Some(b)) => json!({"value": v, "band": b.as_str()}),
-            _ => json!({"value": null, "band": "no_data_available"}),
+        "filtering": {"raw": f.filtering_raw, "byMetric": per_metric},
+        "M5": {
+            "sessions": f.spoof_sessions,
+            "spoofedPrefixes": f.spoof_prefixes,
+            "evidence": f.spoof_evidence,
         },
+        "M8": f.contacts,
     })
 }
 

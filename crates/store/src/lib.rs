@@ -36,7 +36,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use manrs_engine::{Band, RovState, SnapshotRoute};
+use manrs_engine::{Band, Profile, RovState, Score, SnapshotRoute};
 use manrs_types::{Asn, Month, Prefix};
 use rusqlite::{
     Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
@@ -159,6 +159,24 @@ UPDATE periods SET
 DROP INDEX routes_rov;
 CREATE INDEX routes_rov ON routes(period_id, rov, family, addr, len, origin);
 CREATE INDEX routes_addr ON routes(period_id, family, addr, len, origin);
+"#,
+    // Version 4: the key figures of Actions 1-3 (filtering, antiSpoofing,
+    // coordination) beside the Action 4 ones. Filtering of periods stored
+    // before is computed from their incidents when migrating
+    // (`backfill_filtering`); Spoofer and contact data were not used then,
+    // so those figures stay "no data".
+    r#"
+ALTER TABLE metrics ADD COLUMN filtering_raw REAL;
+ALTER TABLE metrics ADD COLUMN filtering_value REAL;
+ALTER TABLE metrics ADD COLUMN filtering_band TEXT;
+ALTER TABLE metrics ADD COLUMN spoof_sessions INTEGER;
+ALTER TABLE metrics ADD COLUMN spoof_prefixes INTEGER;
+ALTER TABLE metrics ADD COLUMN spoof_value REAL;
+ALTER TABLE metrics ADD COLUMN spoof_band TEXT;
+ALTER TABLE metrics ADD COLUMN spoof_evidence TEXT;
+ALTER TABLE metrics ADD COLUMN contacts TEXT;
+ALTER TABLE metrics ADD COLUMN coordination_value REAL;
+ALTER TABLE metrics ADD COLUMN coordination_band TEXT;
 "#,
 ];
 
@@ -416,6 +434,33 @@ pub struct MetricRow {
     pub irr_value: Option<f64>,
     /// Its band.
     pub irr_band: Option<Band>,
+    /// The key figures of Actions 1-3.
+    pub figures: FigureRow,
+}
+
+/// The key figures of Actions 1-3 of a network (manrs-spec §2.6), with the
+/// raw metric of each so that bands can be derived again.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FigureRow {
+    /// The raw filtering penalty: the sum of the scores of the incidents of
+    /// the profile's filtering metrics (`None`: not computed).
+    pub filtering_raw: Option<f64>,
+    /// `filtering`.
+    pub filtering: Score,
+    /// Spoofer sessions that tested the network (`None`: none).
+    pub spoof_sessions: Option<u64>,
+    /// Raw M5: client prefixes that leaked spoofed packets.
+    pub spoof_prefixes: Option<u64>,
+    /// The sessions and spoofing prefixes behind it (JSON: `sessions`,
+    /// `spoofedPrefixes`, `spoofedSessionsWithoutPrefix`).
+    pub spoof_evidence: Option<Value>,
+    /// `antiSpoofing`.
+    pub anti_spoofing: Score,
+    /// The contact findings (JSON: `records`, `contacts` with source, role
+    /// and reference); `None`: no loaded source has a record.
+    pub contacts: Option<Value>,
+    /// `coordination`.
+    pub coordination: Score,
 }
 
 /// An incident of an AS for one Action 1 metric (manrs-spec §2.3), with
@@ -522,6 +567,24 @@ pub struct EconomyRow {
     pub incidents: u64,
     /// Networks with at least one incident.
     pub networks_with_incidents: u64,
+    /// `filtering` over the networks that have it.
+    pub filtering: FigureAggregate,
+    /// `antiSpoofing` over the networks that have it.
+    pub anti_spoofing: FigureAggregate,
+    /// `coordination` over the networks that have it.
+    pub coordination: FigureAggregate,
+}
+
+/// One key figure aggregated over a set of networks (manrs-spec §2.6: the
+/// mean, and the networks per band).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FigureAggregate {
+    /// Networks with a value (the others have no data).
+    pub measured: u64,
+    /// Mean value over them (`None`: none measured).
+    pub mean: Option<f64>,
+    /// Networks per band: ready, aspiring, lagging.
+    pub bands: [u64; 3],
 }
 
 /// Incidents of one metric in a period.
@@ -615,16 +678,66 @@ fn band_col(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<Band>> {
     }
 }
 
+/// Schema v4: the `filtering` key figure of every network of the periods
+/// stored before it, from their stored incidents and the profile each
+/// period was scored with (fields it lacks take the defaults).
+fn backfill_filtering(tx: &Transaction<'_>, path: &Path) -> Result<(), StoreError> {
+    let e = sql(path, "computing filtering for stored periods");
+    let periods: Vec<(i64, String)> = tx
+        .prepare("SELECT id, profile FROM periods")
+        .and_then(|mut st| st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+        .map_err(&e)?;
+    for (id, profile) in periods {
+        let profile: Profile =
+            serde_json::from_str(&profile).map_err(|err| StoreError::Corrupt {
+                path: path.into(),
+                column: "periods.profile",
+                value: format!("{err}: {profile}"),
+            })?;
+        let mut raw: std::collections::HashMap<u32, f64> = std::collections::HashMap::new();
+        {
+            let mut st = tx
+                .prepare("SELECT asn, metric, score FROM incidents WHERE period_id = ?1")
+                .map_err(&e)?;
+            let mut rows = st.query([id]).map_err(&e)?;
+            while let Some(r) = rows.next().map_err(&e)? {
+                let metric: String = r.get(1).map_err(&e)?;
+                if profile.feeds_filtering(&metric) {
+                    *raw.entry(r.get(0).map_err(&e)?).or_default() +=
+                        r.get::<_, f64>(2).map_err(&e)?;
+                }
+            }
+        }
+        let asns: Vec<u32> = tx
+            .prepare("SELECT asn FROM metrics WHERE period_id = ?1")
+            .and_then(|mut st| st.query_map([id], |r| r.get(0))?.collect())
+            .map_err(&e)?;
+        let mut up = tx
+            .prepare(
+                "UPDATE metrics SET filtering_raw = ?3, filtering_value = ?4, filtering_band = ?5
+                 WHERE period_id = ?1 AND asn = ?2",
+            )
+            .map_err(&e)?;
+        for asn in asns {
+            let x = raw.get(&asn).copied().unwrap_or(0.0);
+            let s = manrs_engine::scores::filtering(x, &profile);
+            up.execute(params![id, asn, x, s.value, s.band.map(Band::as_str)]).map_err(&e)?;
+        }
+    }
+    Ok(())
+}
+
 /// The columns [`read_metric`] reads, of `metrics m`.
 const METRIC_COLUMNS: &str = "m.asn, m.routes, m.valid, m.invalid, m.not_found, m.irr_covered, \
-                              m.rpki_value, m.rpki_band, m.irr_value, m.irr_band";
+                              m.rpki_value, m.rpki_band, m.irr_value, m.irr_band, \
+                              m.filtering_raw, m.filtering_value, m.filtering_band, \
+                              m.spoof_sessions, m.spoof_prefixes, m.spoof_value, m.spoof_band, \
+                              m.contacts, m.coordination_value, m.coordination_band, \
+                              m.spoof_evidence";
 
 /// A `metrics` row selected with [`METRIC_COLUMNS`] from column `at`.
 fn read_metric(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<MetricRow> {
-    let irr_covered = match r.get::<_, Option<i64>>(at + 5)? {
-        Some(_) => Some(count_col(r, at + 5)?),
-        None => None,
-    };
+    let irr_covered = opt_count_col(r, at + 5)?;
     Ok(MetricRow {
         asn: Asn(r.get(at)?),
         routes: count_col(r, at + 1)?,
@@ -637,7 +750,33 @@ fn read_metric(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<MetricRow> 
             .ok_or_else(|| bad_column(at + 7, UnknownValue("NULL".into())))?,
         irr_value: r.get(at + 8)?,
         irr_band: band_col(r, at + 9)?,
+        figures: FigureRow {
+            filtering_raw: r.get(at + 10)?,
+            filtering: Score { value: r.get(at + 11)?, band: band_col(r, at + 12)? },
+            spoof_sessions: opt_count_col(r, at + 13)?,
+            spoof_prefixes: opt_count_col(r, at + 14)?,
+            anti_spoofing: Score { value: r.get(at + 15)?, band: band_col(r, at + 16)? },
+            contacts: opt_json_col(r, at + 17)?,
+            coordination: Score { value: r.get(at + 18)?, band: band_col(r, at + 19)? },
+            spoof_evidence: opt_json_col(r, at + 20)?,
+        },
     })
+}
+
+/// A nullable JSON column.
+fn opt_json_col(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<Value>> {
+    match r.get::<_, Option<String>>(i)? {
+        Some(_) => json_col(r, i).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// A nullable non-negative integer column.
+fn opt_count_col(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<u64>> {
+    match r.get::<_, Option<i64>>(i)? {
+        Some(_) => count_col(r, i).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// `asn = ?2` when an AS is asked for, else the always-true `?2 IS NULL`:
@@ -812,6 +951,9 @@ impl Store {
             let current = user_version(&tx).map_err(sql(&path, "reading the schema version"))?;
             if current < target {
                 tx.execute_batch(script).map_err(sql(&path, "migrating the schema"))?;
+                if target == 4 {
+                    backfill_filtering(&tx, &path)?;
+                }
                 tx.pragma_update(None, "user_version", target)
                     .map_err(sql(&path, "setting the schema version"))?;
             }
@@ -1095,7 +1237,16 @@ impl Store {
                         AVG(m.irr_value),
                         SUM(m.irr_band = 'ready'), SUM(m.irr_band = 'aspiring'),
                         SUM(m.irr_band = 'lagging'),
-                        COALESCE(SUM(i.n), 0), COUNT(i.asn)
+                        COALESCE(SUM(i.n), 0), COUNT(i.asn),
+                        COUNT(m.filtering_value), AVG(m.filtering_value),
+                        SUM(m.filtering_band = 'ready'), SUM(m.filtering_band = 'aspiring'),
+                        SUM(m.filtering_band = 'lagging'),
+                        COUNT(m.spoof_value), AVG(m.spoof_value),
+                        SUM(m.spoof_band = 'ready'), SUM(m.spoof_band = 'aspiring'),
+                        SUM(m.spoof_band = 'lagging'),
+                        COUNT(m.coordination_value), AVG(m.coordination_value),
+                        SUM(m.coordination_band = 'ready'), SUM(m.coordination_band = 'aspiring'),
+                        SUM(m.coordination_band = 'lagging')
                  FROM networks n
                  LEFT JOIN metrics m ON m.period_id = n.period_id AND m.asn = n.asn
                  LEFT JOIN (SELECT asn, COUNT(*) AS n FROM incidents WHERE period_id = ?1
@@ -1108,6 +1259,13 @@ impl Store {
             Ok(match r.get::<_, Option<i64>>(i)? {
                 Some(_) => count_col(r, i)?,
                 None => 0,
+            })
+        };
+        let figure = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<FigureAggregate> {
+            Ok(FigureAggregate {
+                measured: count_col(r, i)?,
+                mean: r.get(i + 1)?,
+                bands: [opt_count(r, i + 2)?, opt_count(r, i + 3)?, opt_count(r, i + 4)?],
             })
         };
         let rows = stmt
@@ -1129,6 +1287,9 @@ impl Store {
                     irr_bands: [opt_count(r, 12)?, opt_count(r, 13)?, opt_count(r, 14)?],
                     incidents: count_col(r, 15)?,
                     networks_with_incidents: count_col(r, 16)?,
+                    filtering: figure(r, 17)?,
+                    anti_spoofing: figure(r, 22)?,
+                    coordination: figure(r, 27)?,
                 })
             })
             .map_err(&e)?;
@@ -1440,11 +1601,23 @@ impl PeriodWriter<'_> {
             int(p, "metrics.not_found", m.not_found)?,
             m.irr_covered.map(|c| int(p, "metrics.irr_covered", c)).transpose()?,
         );
+        let f = &m.figures;
+        let spoof = (
+            f.spoof_sessions.map(|c| int(p, "metrics.spoof_sessions", c)).transpose()?,
+            f.spoof_prefixes.map(|c| int(p, "metrics.spoof_prefixes", c)).transpose()?,
+        );
+        let contacts = f.contacts.as_ref().map(Value::to_string);
+        let spoof_evidence = f.spoof_evidence.as_ref().map(Value::to_string);
         self.tx
             .prepare_cached(
                 "INSERT INTO metrics (period_id, asn, routes, valid, invalid, not_found,
-                                      irr_covered, rpki_value, rpki_band, irr_value, irr_band)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                      irr_covered, rpki_value, rpki_band, irr_value, irr_band,
+                                      filtering_raw, filtering_value, filtering_band,
+                                      spoof_sessions, spoof_prefixes, spoof_value, spoof_band,
+                                      contacts, coordination_value, coordination_band,
+                                      spoof_evidence)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                         ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
             )
             .and_then(|mut st| {
                 st.execute(params![
@@ -1459,6 +1632,17 @@ impl PeriodWriter<'_> {
                     m.rpki_band.as_str(),
                     m.irr_value,
                     m.irr_band.map(Band::as_str),
+                    f.filtering_raw,
+                    f.filtering.value,
+                    f.filtering.band.map(Band::as_str),
+                    spoof.0,
+                    spoof.1,
+                    f.anti_spoofing.value,
+                    f.anti_spoofing.band.map(Band::as_str),
+                    contacts,
+                    f.coordination.value,
+                    f.coordination.band.map(Band::as_str),
+                    spoof_evidence,
                 ])
             })
             .map_err(sql(&self.path, "writing a network's metrics"))?;

@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use manrs_engine::{Band, RovState, SnapshotRoute};
+use manrs_engine::{Band, RovState, Score, SnapshotRoute};
 use manrs_store::{
-    IncidentRow, IrrEvidence, MetricRow, NetworkQuery, NetworkRow, PeriodInfo, PeriodMeta,
-    RouteQuery, RouteRow, SCHEMA_VERSION, SourceRow, Store, StoreError, VrpRow,
+    FigureRow, IncidentRow, IrrEvidence, MetricRow, NetworkQuery, NetworkRow, PeriodInfo,
+    PeriodMeta, RouteQuery, RouteRow, SCHEMA_VERSION, SourceRow, Store, StoreError, VrpRow,
 };
 use manrs_types::{Asn, Month};
 use serde_json::json;
@@ -61,6 +61,7 @@ fn metric(asn: u32, routes: u64) -> MetricRow {
         rpki_band: Band::Ready,
         irr_value: None,
         irr_band: None,
+        figures: FigureRow::default(),
     }
 }
 
@@ -169,6 +170,20 @@ fn every_row_round_trips() {
         rpki_band: Band::Lagging,
         irr_value: Some(0.75),
         irr_band: Some(Band::Aspiring),
+        figures: FigureRow {
+            filtering_raw: Some(0.5),
+            filtering: Score { value: Some(0.6), band: Some(Band::Aspiring) },
+            spoof_sessions: Some(3),
+            spoof_prefixes: Some(1),
+            spoof_evidence: Some(
+                json!({"sessions": [1, 2, 3], "spoofedPrefixes": ["192.0.2.0/24"]}),
+            ),
+            anti_spoofing: Score { value: Some(0.4856), band: Some(Band::Lagging) },
+            contacts: Some(
+                json!({"records": ["RIPE"], "contacts": [{"source": "RIPE", "role": "admin-c", "reference": "EX1-RIPE"}]}),
+            ),
+            coordination: Score { value: Some(1.0), band: Some(Band::Ready) },
+        },
     };
     let no_irr = MetricRow { asn: Asn(64501), ..metric(64501, 1) };
     let incident = IncidentRow {
@@ -675,6 +690,11 @@ fn old_database(path: &Path, version: usize) {
          INSERT INTO networks (period_id, asn) VALUES (7, 64500);",
     )
     .unwrap();
+    if version >= 3 {
+        // Since v3 a period keeps its counts.
+        conn.execute_batch("UPDATE periods SET route_count = 2, network_count = 1 WHERE id = 7")
+            .unwrap();
+    }
 }
 
 #[test]
@@ -695,6 +715,42 @@ fn old_databases_are_migrated_and_keep_their_periods() {
         let store = Store::open(&path).unwrap();
         assert_eq!(store.periods().unwrap().len(), 2);
     }
+}
+
+/// Schema v4 computes `filtering` of the periods stored before it from
+/// their incidents, under the profile each period was scored with: M1
+/// leaks do not count by default, and a stored profile that lists them
+/// makes them count.
+#[test]
+fn migrating_to_v4_scores_filtering_from_stored_incidents() {
+    let (_dir, path) = temp_db();
+    old_database(&path, 3);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "INSERT INTO periods (id, month, created_at, finished_at, tool_version, settings, profile,
+                              profile_version, stats)
+         VALUES (8, '2026-03', 1, 2, 'old', '{}', '{\"filtering-metrics\": [\"M1\"]}', 'p1', '{}');
+         INSERT INTO metrics (period_id, asn, routes, valid, invalid, not_found, rpki_value, rpki_band)
+         VALUES (7, 64500, 2, 1, 1, 0, 0.0, 'lagging'), (7, 64501, 1, 1, 0, 0, 1.0, 'ready'),
+                (8, 64500, 1, 1, 0, 0, 1.0, 'ready');
+         INSERT INTO incidents (period_id, asn, metric, weight, start, end, score, summary, evidence)
+         VALUES (7, 64500, 'M2', 1, 0, 60, 0.5, 's', '[]'), (7, 64500, 'M3C', 1, 0, 7200, 1.0, 's', '[]'),
+                (7, 64500, 'M1', 1, 0, 60, 0.5, 's', '[]'), (8, 64500, 'M1', 1, 0, 60, 0.5, 's', '[]');",
+    )
+    .unwrap();
+    drop(conn);
+    let store = Store::open_existing(&path).unwrap();
+    let feb = store.all_metrics(month("2026-02")).unwrap();
+    let f = &feb[0].figures;
+    assert_eq!(f.filtering_raw, Some(1.5));
+    assert!((f.filtering.value.unwrap() - 0.6f64.powf(3f64.sqrt())).abs() < 1e-12);
+    assert_eq!(f.filtering.band, Some(Band::Lagging));
+    assert_eq!(f.anti_spoofing, Score::NO_DATA);
+    assert_eq!((f.spoof_sessions, &f.contacts), (None, &None));
+    assert_eq!(feb[1].figures.filtering, Score { value: Some(1.0), band: Some(Band::Ready) });
+    let mar = store.all_metrics(month("2026-03")).unwrap();
+    assert_eq!(mar[0].figures.filtering_raw, Some(0.5));
+    assert_eq!(mar[0].figures.filtering.band, Some(Band::Aspiring));
 }
 
 fn network(asn: u32, holder: &str, country: Option<&str>) -> NetworkRow {

@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use manrs_engine::{Band, RovState, SnapshotRoute};
 use manrs_store::{
-    IrrEvidence, MetricRow, NetworkRow, PeriodMeta, RouteQuery, RouteRow, Store, VrpRow,
+    FigureRow, IrrEvidence, MetricRow, NetworkRow, PeriodMeta, RouteQuery, RouteRow, Store, VrpRow,
 };
 use manrs_types::{Asn, Month, Prefix};
 use serde_json::json;
@@ -127,6 +127,7 @@ fn write_full_table_size_period() {
                 rpki_band: Band::Lagging,
                 irr_value: Some(0.0625),
                 irr_band: Some(Band::Lagging),
+                figures: FigureRow::default(),
             })
             .expect("metrics");
         }

@@ -11,9 +11,12 @@
   var opts = {
     width: Math.min(el.clientWidth || 600, 900), height: 220,
     scales: { y: { range: [0, 100] } },
-    series: [{}, { label: "RPKI %", stroke: "#1f5fbf", width: 2 }, { label: "IRR %", stroke: "#2e8540", width: 2 }],
+    series: [{}, { label: "RPKI %", stroke: "#1f5fbf", width: 2 }, { label: "IRR %", stroke: "#2e8540", width: 2 },
+      { label: "Filtering %", stroke: "#b5520b", width: 2 }, { label: "Anti-spoofing %", stroke: "#7a3fa0", width: 2 },
+      { label: "Coordination %", stroke: "#5b6770", width: 2 }],
     axes: [{}, { values: function (u, v) { return v.map(function (x) { return x + "%"; }); } }]
   };
-  new uPlot(opts, [t, pct("routingInformationRPKI"), pct("routingInformationIRR")], el);
+  new uPlot(opts, [t, pct("routingInformationRPKI"), pct("routingInformationIRR"), pct("filtering"),
+    pct("antiSpoofing"), pct("coordination")], el);
   el.setAttribute("data-rendered", "uplot");
 })();

@@ -25,8 +25,10 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use manrs_engine::{Band, RovState};
-use manrs_report::{NetworkReport, incident_json, route_json, scores_json, vrp_json};
+use manrs_engine::{Band, Figure, RovState, Score};
+use manrs_report::{
+    NetworkReport, figure, incident_json, route_json, score_json, scores_json, vrp_json,
+};
 use manrs_store::{MetricRow, NetworkQuery, NetworkSummary, RouteQuery, Store};
 use manrs_types::{Asn, Month};
 use serde_json::{Value, json};
@@ -183,20 +185,17 @@ fn next_token(offset: u64, shown: usize, total: u64) -> Value {
     if next < total { json!(next.to_string()) } else { Value::Null }
 }
 
-/// The key figures of a network computed so far (Action 4), in the v2
-/// `keyFigures` list shape.
+/// The five key figures of a network in the v2 `keyFigures` list shape.
 pub fn key_figures(m: Option<&MetricRow>) -> Value {
-    let Some(m) = m else {
-        return json!([
-            {"id": "routingInformationIRR", "value": null, "band": "no_data_available"},
-            {"id": "routingInformationRPKI", "value": null, "band": "no_data_available"},
-        ]);
-    };
-    let s = scores_json(m);
-    json!([
-        {"id": "routingInformationIRR", "value": s["routingInformationIRR"]["value"], "band": s["routingInformationIRR"]["band"]},
-        {"id": "routingInformationRPKI", "value": s["routingInformationRPKI"]["value"], "band": s["routingInformationRPKI"]["band"]},
-    ])
+    Figure::ALL
+        .iter()
+        .map(|f| {
+            let s = m.map_or(Score::NO_DATA, |m| figure(m, *f));
+            let mut v = score_json(s);
+            v["id"] = json!(f.api_name());
+            v
+        })
+        .collect()
 }
 
 /// A network in the `/ases` shape.
@@ -351,7 +350,7 @@ pub fn history_months(s: &Store, upto: Month) -> Result<Vec<Month>, ApiError> {
     Ok(months)
 }
 
-/// A network's Action 4 figures and incident count over the rolling year
+/// A network's five key figures and incident count over the rolling year
 /// of stored periods that ends with `upto`, oldest first: one keyed query
 /// per period (the incidents are counted, not read).
 pub fn history(s: &Store, asn: Asn, upto: Month) -> Result<Value, ApiError> {
@@ -363,13 +362,15 @@ pub fn history(s: &Store, asn: Asn, upto: Month) -> Result<Value, ApiError> {
             // Not a network of that period; incidents can still name it.
             None => (None, s.incidents(month, Some(asn))?.len() as u64),
         };
-        out.push(json!({
+        let mut row = json!({
             "month": month,
             "routes": m.as_ref().map(|m| m.routes),
-            "routingInformationRPKI": m.as_ref().map(|m| m.rpki_value),
-            "routingInformationIRR": m.as_ref().and_then(|m| m.irr_value),
             "incidents": incidents,
-        }));
+        });
+        for f in Figure::ALL {
+            row[f.api_name()] = json!(m.as_ref().and_then(|m| figure(m, f).value));
+        }
+        out.push(row);
     }
     Ok(Value::Array(out))
 }
@@ -560,18 +561,20 @@ async fn scores(
                 .skip(usize::try_from(offset).unwrap_or(usize::MAX))
                 .take(usize::try_from(limit).unwrap_or(usize::MAX))
                 .map(|n| {
-                    let figures = key_figures(n.metrics.as_ref());
-                    json!({
+                    let mut v = json!({
                         "asn": n.network.asn,
                         "name": n.network.holder,
                         "economy": n.network.country,
-                        "routingInformationIRR": figures[0]["value"],
-                        "routingInformationIRRBand": figures[0]["band"],
-                        "routingInformationRPKI": figures[1]["value"],
-                        "routingInformationRPKIBand": figures[1]["band"],
-                        "incidents": n.incidents,
-                        "filteringPenalty": n.penalty,
-                    })
+                    });
+                    for f in Figure::ALL {
+                        let s = n.metrics.as_ref().map_or(Score::NO_DATA, |m| figure(m, f));
+                        let j = score_json(s);
+                        v[f.api_name()] = j["value"].clone();
+                        v[format!("{}Band", f.api_name())] = j["band"].clone();
+                    }
+                    v["incidents"] = json!(n.incidents);
+                    v["filteringPenalty"] = json!(n.penalty);
+                    v
                 })
                 .collect();
             Ok(json!({
@@ -616,30 +619,36 @@ async fn score_details(
     Ok(axum::Json(body).into_response())
 }
 
-/// Aggregate key figures of a set of networks: mean value and the count and
-/// share of scored networks per band.
-fn aggregate(rows: &[NetworkSummary]) -> (Value, Value) {
-    let figure = |id: &str, pick: &dyn Fn(&MetricRow) -> Option<(f64, Band)>| {
-        let vals: Vec<(f64, Band)> =
-            rows.iter().filter_map(|n| n.metrics.as_ref()).filter_map(pick).collect();
-        let n = vals.len();
-        let mean = (n > 0).then(|| vals.iter().map(|v| v.0).sum::<f64>() / n as f64);
-        let severities: Vec<Value> = [Band::Ready, Band::Aspiring, Band::Lagging]
-            .iter()
-            .map(|b| {
-                let c = vals.iter().filter(|v| v.1 == *b).count();
-                json!({
-                    "id": b.as_str(),
-                    "count": c,
-                    "percentage": if n > 0 { 100.0 * c as f64 / n as f64 } else { 0.0 },
+/// Aggregate key figures of a set of networks, in API order: mean value
+/// and the count and share of the networks with data per band.
+fn aggregate(rows: &[NetworkSummary]) -> Vec<Value> {
+    Figure::ALL
+        .iter()
+        .map(|f| {
+            let vals: Vec<(f64, Band)> = rows
+                .iter()
+                .filter_map(|n| n.metrics.as_ref())
+                .filter_map(|m| {
+                    let s = figure(m, *f);
+                    s.value.zip(s.band)
                 })
-            })
-            .collect();
-        json!({"id": id, "value": mean, "networks": n, "severities": severities})
-    };
-    let irr = figure("routingInformationIRR", &|m| m.irr_value.zip(m.irr_band));
-    let rpki = figure("routingInformationRPKI", &|m| Some((m.rpki_value, m.rpki_band)));
-    (irr, rpki)
+                .collect();
+            let n = vals.len();
+            let mean = (n > 0).then(|| vals.iter().map(|v| v.0).sum::<f64>() / n as f64);
+            let severities: Vec<Value> = [Band::Ready, Band::Aspiring, Band::Lagging]
+                .iter()
+                .map(|b| {
+                    let c = vals.iter().filter(|v| v.1 == *b).count();
+                    json!({
+                        "id": b.as_str(),
+                        "count": c,
+                        "percentage": if n > 0 { 100.0 * c as f64 / n as f64 } else { 0.0 },
+                    })
+                })
+                .collect();
+            json!({"id": f.api_name(), "value": mean, "networks": n, "severities": severities})
+        })
+        .collect()
 }
 
 async fn summary(
@@ -668,20 +677,19 @@ async fn summary(
             if rows.is_empty() && (region.is_some() || rir.is_some() || asn.is_some()) {
                 return Err(ApiError::not_found(format!("no network matches in {month}")));
             }
-            let (mut irr, mut rpki) = aggregate(&rows);
+            let mut figures = aggregate(&rows);
             // Trend: the change of the mean since the previous stored period.
             let prev = s.periods()?.into_iter().map(|p| p.month).find(|m| *m < month);
-            if let Some(pm) = prev {
-                let (pirr, prpki) = aggregate(&s.networks(pm, &q)?);
-                for (cur, old) in [(&mut irr, pirr), (&mut rpki, prpki)] {
-                    cur["trend"] = match (cur["value"].as_f64(), old["value"].as_f64()) {
-                        (Some(a), Some(b)) => json!(a - b),
-                        _ => Value::Null,
-                    };
-                }
-            } else {
-                irr["trend"] = Value::Null;
-                rpki["trend"] = Value::Null;
+            let old = match prev {
+                Some(pm) => aggregate(&s.networks(pm, &q)?),
+                None => Vec::new(),
+            };
+            for (i, cur) in figures.iter_mut().enumerate() {
+                let was = old.get(i).and_then(|o| o["value"].as_f64());
+                cur["trend"] = match (cur["value"].as_f64(), was) {
+                    (Some(a), Some(b)) => json!(a - b),
+                    _ => Value::Null,
+                };
             }
             let counts = s.incident_counts(month)?;
             let incidents: serde_json::Map<String, Value> =
@@ -725,7 +733,7 @@ async fn summary(
                 },
                 "networks": rows.len(),
                 "previousMonth": prev,
-                "scores": {"keyFigures": [irr, rpki]},
+                "scores": {"keyFigures": figures},
                 "incidents": incidents,
             }))
         })
@@ -754,6 +762,20 @@ pub fn economy_json(e: &manrs_store::EconomyRow) -> Value {
         "irrLagging": e.irr_bands[2],
         "incidents": e.incidents,
         "networksWithIncidents": e.networks_with_incidents,
+        "filtering": e.filtering.mean,
+        "filteringReady": e.filtering.bands[0],
+        "filteringAspiring": e.filtering.bands[1],
+        "filteringLagging": e.filtering.bands[2],
+        "antiSpoofing": e.anti_spoofing.mean,
+        "antiSpoofingMeasured": e.anti_spoofing.measured,
+        "antiSpoofingReady": e.anti_spoofing.bands[0],
+        "antiSpoofingAspiring": e.anti_spoofing.bands[1],
+        "antiSpoofingLagging": e.anti_spoofing.bands[2],
+        "coordination": e.coordination.mean,
+        "coordinationMeasured": e.coordination.measured,
+        "coordinationReady": e.coordination.bands[0],
+        "coordinationAspiring": e.coordination.bands[1],
+        "coordinationLagging": e.coordination.bands[2],
     })
 }
 

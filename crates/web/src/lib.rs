@@ -38,6 +38,7 @@ use manrs_types::Month;
 use serde_json::json;
 
 pub use metrics::Metrics;
+pub use pages::report_html;
 
 /// Errors of the server's start.
 #[derive(Debug, thiserror::Error)]

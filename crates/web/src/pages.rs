@@ -71,6 +71,7 @@ fn env() -> &'static Environment<'static> {
             ("search.html", include_str!("../templates/search.html")),
             ("error.html", include_str!("../templates/error.html")),
             ("macros.html", include_str!("../templates/macros.html")),
+            ("report.html", include_str!("../templates/report.html")),
         ] {
             // The templates are part of the binary; a syntax error in one is
             // caught by the tests that render every page.
@@ -113,6 +114,18 @@ fn render(name: &str, ctx: Value) -> Result<Html<String>, PageError> {
         .map_err(|e| PageError(ApiError::internal(format!("rendering {name}: {e}"))))
 }
 
+/// A `manrs report` document (network or aggregate) as a standalone HTML
+/// page, its style sheet inlined.
+pub fn report_html(report: &Value) -> Result<String, minijinja::Error> {
+    let figures: Vec<&str> = manrs_engine::Figure::ALL.iter().map(|f| f.api_name()).collect();
+    let css = include_str!("../assets/style.css");
+    env().get_template("report.html")?.render(minijinja::value::Serde(&json!({
+        "r": report,
+        "figures": figures,
+        "css": css,
+    })))
+}
+
 /// The month list for the selector, newest first.
 fn months(s: &Store) -> Result<Vec<Month>, ApiError> {
     Ok(s.periods()?.iter().map(|p| p.month).collect())
@@ -132,7 +145,16 @@ async fn overview(
             let mut world = json!({"networks": 0, "scored": 0, "routes": 0, "valid": 0, "invalid": 0,
                 "rpki": [0, 0, 0], "irr": [0, 0, 0], "incidentNetworks": 0});
             let (mut rpki_sum, mut irr_sum, mut irr_n, mut covered, mut irr_data) = (0.0, 0.0, 0u64, 0u64, false);
+            // filtering, antiSpoofing, coordination: (sum of values, networks measured, bands).
+            let mut figs = [(0.0, 0u64, [0u64; 3]); 3];
             for e in &eco {
+                for (acc, agg) in figs.iter_mut().zip([&e.filtering, &e.anti_spoofing, &e.coordination]) {
+                    acc.0 += agg.mean.unwrap_or(0.0) * agg.measured as f64;
+                    acc.1 += agg.measured;
+                    for i in 0..3 {
+                        acc.2[i] += agg.bands[i];
+                    }
+                }
                 let add = |w: &mut Value, k: &str, v: u64| w[k] = json!(w[k].as_u64().unwrap_or(0) + v);
                 add(&mut world, "networks", e.networks);
                 add(&mut world, "scored", e.scored);
@@ -152,6 +174,13 @@ async fn overview(
                     covered += c;
                     irr_data = true;
                 }
+            }
+            for (key, acc) in ["filtering", "antiSpoofing", "coordination"].iter().zip(figs) {
+                world[*key] = json!({
+                    "mean": (acc.1 > 0).then(|| acc.0 / acc.1 as f64),
+                    "measured": acc.1,
+                    "bands": acc.2,
+                });
             }
             let scored = world["scored"].as_u64().unwrap_or(0);
             world["rpkiMean"] = json!((scored > 0).then(|| rpki_sum / scored as f64));

@@ -8,9 +8,9 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use manrs_engine::{Band, RovState, SnapshotRoute};
+use manrs_engine::{Band, RovState, Score, SnapshotRoute};
 use manrs_store::{
-    IncidentRow, IrrEvidence, MetricRow, NetworkRow, PeriodMeta, RouteRow, Store, VrpRow,
+    FigureRow, IncidentRow, IrrEvidence, MetricRow, NetworkRow, PeriodMeta, RouteRow, Store, VrpRow,
 };
 use manrs_types::{Asn, Month};
 use serde_json::{Value, json};
@@ -64,6 +64,7 @@ fn metric(
         rpki_band: rpki.1,
         irr_value: irr.map(|x| x.0),
         irr_band: irr.map(|x| x.1),
+        figures: FigureRow::default(),
     }
 }
 
@@ -131,25 +132,26 @@ fn fixture() -> Fixture {
     w.add_route(&route("203.0.113.0/24", 64500, RovState::NotFound, false)).unwrap();
     let id = w.add_route(&route("2001:db8::/32", 64501, RovState::Invalid, false)).unwrap();
     w.add_route_vrp(id, &vrp("2001:db8::/32", 32, 0, false)).unwrap();
-    w.add_metrics(&metric(
-        64500,
-        1,
-        1,
-        1,
-        Some(2),
-        (0.0, Band::Lagging),
-        Some((2.0 / 3.0, Band::Aspiring)),
-    ))
+    w.add_metrics(&MetricRow {
+        figures: FigureRow {
+            filtering_raw: Some(0.5),
+            filtering: Score { value: Some(0.6), band: Some(Band::Aspiring) },
+            contacts: Some(json!({"records": ["RIPE"], "contacts": [
+                {"source": "RIPE", "role": "admin-c", "reference": "EX1-RIPE", "counts": true}]})),
+            coordination: Score { value: Some(1.0), band: Some(Band::Ready) },
+            ..FigureRow::default()
+        },
+        ..metric(64500, 1, 1, 1, Some(2), (0.0, Band::Lagging), Some((2.0 / 3.0, Band::Aspiring)))
+    })
     .unwrap();
-    w.add_metrics(&metric(
-        64501,
-        0,
-        1,
-        0,
-        Some(0),
-        (0.0, Band::Lagging),
-        Some((0.0, Band::Lagging)),
-    ))
+    w.add_metrics(&MetricRow {
+        figures: FigureRow {
+            filtering_raw: Some(0.0),
+            filtering: Score { value: Some(1.0), band: Some(Band::Ready) },
+            ..FigureRow::default()
+        },
+        ..metric(64501, 0, 1, 0, Some(0), (0.0, Band::Lagging), Some((0.0, Band::Lagging)))
+    })
     .unwrap();
     w.add_incident(&IncidentRow {
         asn: Asn(64502),
@@ -262,10 +264,28 @@ async fn one_network_with_history_and_evidence() {
     let june = json_ok(&f.app, "/api/v2/ases/64500?month=2026-06").await;
     assert_eq!(june["history"].as_array().unwrap().len(), 1);
     let v = json_ok(&f.app, "/api/v2/ases/AS64500").await;
+    let ids: Vec<&str> =
+        v["keyFigures"].as_array().unwrap().iter().map(|k| k["id"].as_str().unwrap()).collect();
     assert_eq!(
-        v["keyFigures"][1],
+        ids,
+        [
+            "filtering",
+            "antiSpoofing",
+            "coordination",
+            "routingInformationIRR",
+            "routingInformationRPKI"
+        ]
+    );
+    assert_eq!(
+        v["keyFigures"][4],
         json!({"id": "routingInformationRPKI", "value": 0.0, "band": "lagging"})
     );
+    assert_eq!(v["keyFigures"][0], json!({"id": "filtering", "value": 0.6, "band": "aspiring"}));
+    assert_eq!(
+        v["keyFigures"][1],
+        json!({"id": "antiSpoofing", "value": null, "band": "no_data_available"})
+    );
+    assert_eq!(v["keyFigures"][2], json!({"id": "coordination", "value": 1.0, "band": "ready"}));
     let h = v["history"].as_array().unwrap();
     assert_eq!(h.len(), 2);
     assert_eq!(
@@ -321,19 +341,31 @@ async fn incidents_scores_summary_and_economies() {
 
     let sum = json_ok(&f.app, "/api/v2/scores/summary").await;
     assert_eq!(sum["previousMonth"], "2026-06");
-    let rpki = &sum["scores"]["keyFigures"][1];
+    let rpki = &sum["scores"]["keyFigures"][4];
     assert_eq!(rpki["id"], "routingInformationRPKI");
     // 2026-07: both scored networks at 0; 2026-06: 1.0 and 0.0.
     assert_eq!((rpki["value"].as_f64(), rpki["trend"].as_f64()), (Some(0.0), Some(-0.5)));
     assert_eq!(rpki["severities"][2], json!({"id": "lagging", "count": 2, "percentage": 100.0}));
-    let irr = &sum["scores"]["keyFigures"][0];
+    let irr = &sum["scores"]["keyFigures"][3];
+    // filtering: AS64500 at 0.6, AS64501 at 1.0; June had none scored.
+    let filtering = &sum["scores"]["keyFigures"][0];
+    assert_eq!(filtering["id"], "filtering");
+    assert!((filtering["value"].as_f64().unwrap() - 0.8).abs() < 1e-12);
+    assert!(filtering["trend"].is_null());
+    assert_eq!(filtering["networks"], 2);
+    let coordination = &sum["scores"]["keyFigures"][2];
+    assert_eq!(
+        (coordination["networks"].as_u64(), coordination["value"].as_f64()),
+        (Some(1), Some(1.0))
+    );
+    assert_eq!(sum["scores"]["keyFigures"][1]["networks"], 0);
     let want = (2.0 / 3.0) / 2.0;
     assert!((irr["value"].as_f64().unwrap() - want).abs() < 1e-12);
     assert_eq!(sum["incidents"]["M3"], json!({"incidents": 1, "networks": 1}));
     let br = json_ok(&f.app, "/api/v2/scores/summary?region=BR").await;
     assert_eq!(br["networks"], 1);
     assert_eq!(br["incidents"]["M3"]["incidents"], 1);
-    assert!(br["scores"]["keyFigures"][1]["value"].is_null());
+    assert!(br["scores"]["keyFigures"][4]["value"].is_null());
     error(&f.app, "/api/v2/scores/summary?region=ZZ", StatusCode::NOT_FOUND).await;
 
     let r = json_ok(&f.app, "/api/v2/regions").await;
@@ -475,6 +507,12 @@ async fn pages_render_real_values() {
     );
     assert!(n.contains("announced 192.0.2.128"), "incident");
     assert!(n.contains("https://rdap.org/autnum/64500"));
+    // The Action 1-3 figures and why.
+    assert!(n.contains(r#"<div class="k">filtering</div><div class="v">60.0%</div>"#), "filtering");
+    assert!(n.contains(r#"<div class="k">antiSpoofing</div><div class="v">no data</div>"#));
+    assert!(n.contains("contacts published in RIPE (admin-c EX1-RIPE)"), "coordination evidence");
+    assert!(n.contains("no Spoofer session tested this network"), "antiSpoofing explained");
+    assert!(o.contains(r#"id="no-spoofer""#) && !o.contains(r#"id="no-contacts""#), "overview");
     let old = page("/networks/64500?month=2026-06").await;
     assert!(old.contains("100.0%"));
     let r = page("/regions/ripencc").await;
