@@ -175,7 +175,7 @@ fn print_figures(m: &MetricRow) {
             pct(f.filtering)
         ),
         None => outln!(
-            "  filtering              {}  stored before filtering was scored",
+            "  filtering              {}  the period has no MRT input (route lists carry no time), so no Action 1 measurement",
             pct(f.filtering)
         ),
     }

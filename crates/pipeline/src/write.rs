@@ -9,8 +9,10 @@ use manrs_engine::hijacks::Context;
 use manrs_engine::leaks::{SeenPath, detect_leaks, detect_otc_leaks};
 use manrs_engine::relationships::infer;
 use manrs_engine::{
-    Analysis, Profile, RovCounts, Settings, SnapshotStats, SpoofCounts, Weighting, analyse, scores,
+    Analysis, Profile, RovCounts, Score, Settings, SnapshotStats, SpoofCounts, Weighting, analyse,
+    scores,
 };
+use manrs_manifest::InputKind;
 use manrs_store::{
     FigureRow, IrrEvidence, MetricRow, NetworkRow, PeriodInfo, PeriodMeta, RouteRow, SourceRow,
     Store, VrpRow,
@@ -85,18 +87,22 @@ fn source_row(r: &SourceReport) -> SourceRow {
 }
 
 /// The key figures of Actions 1-3 of one network (manrs-spec §2.6).
+///
+/// `filtering_raw` is `None` when the period has no MRT input: routes of
+/// prefix-origin lists carry no time, so no Action 1 incident can be found
+/// and filtering is "no data" rather than a perfect score.
 fn figures(
     asn: Asn,
-    filtering_raw: &HashMap<Asn, f64>,
+    filtering_raw: Option<&HashMap<Asn, f64>>,
     a: &Actions23,
     profile: &Profile,
 ) -> FigureRow {
-    let raw = filtering_raw.get(&asn).copied().unwrap_or(0.0);
+    let raw = filtering_raw.map(|f| f.get(&asn).copied().unwrap_or(0.0));
     let spoof = a.spoof.get(asn);
     let contacts = a.contacts.get(asn);
     FigureRow {
-        filtering_raw: Some(raw),
-        filtering: scores::filtering(raw, profile),
+        filtering_raw: raw,
+        filtering: raw.map_or(Score::NO_DATA, |r| scores::filtering(r, profile)),
         spoof_sessions: spoof.map(|s| s.sessions.len() as u64),
         spoof_prefixes: spoof.map(SpoofCounts::raw),
         spoof_evidence: spoof.map(|s| {
@@ -245,6 +251,8 @@ pub fn store_period(
             )?;
         }
     }
+    // Action 1 needs routes with times (MRT); see `figures`.
+    let dated = sources.iter().any(|s| s.kind == InputKind::Mrt && s.used > 0);
     let mut filtering_raw: HashMap<Asn, f64> = HashMap::new();
     for i in &action1.incidents {
         w.add_incident(i)?;
@@ -276,7 +284,7 @@ pub fn store_period(
             rpki_band: m.rpki_band,
             irr_value: m.irr_value,
             irr_band: m.irr_band,
-            figures: figures(m.asn, &filtering_raw, &actions23, profile),
+            figures: figures(m.asn, dated.then_some(&filtering_raw), &actions23, profile),
         })?;
     }
     let stats = serde_json::to_value(&outcome).unwrap_or(Value::Null);

@@ -680,7 +680,8 @@ fn band_col(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<Band>> {
 
 /// Schema v4: the `filtering` key figure of every network of the periods
 /// stored before it, from their stored incidents and the profile each
-/// period was scored with (fields it lacks take the defaults).
+/// period was scored with (fields it lacks take the defaults); periods
+/// without an MRT input keep "no data", as a new run gives them.
 fn backfill_filtering(tx: &Transaction<'_>, path: &Path) -> Result<(), StoreError> {
     let e = sql(path, "computing filtering for stored periods");
     let periods: Vec<(i64, String)> = tx
@@ -688,6 +689,18 @@ fn backfill_filtering(tx: &Transaction<'_>, path: &Path) -> Result<(), StoreErro
         .and_then(|mut st| st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
         .map_err(&e)?;
     for (id, profile) in periods {
+        // Without MRT input (prefix-origin lists only) no incident could be
+        // found: filtering stays "no data".
+        let dated: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sources WHERE period_id = ?1 AND kind = 'mrt')",
+                [id],
+                |r| r.get(0),
+            )
+            .map_err(&e)?;
+        if !dated {
+            continue;
+        }
         let profile: Profile =
             serde_json::from_str(&profile).map_err(|err| StoreError::Corrupt {
                 path: path.into(),

@@ -720,7 +720,7 @@ fn old_databases_are_migrated_and_keep_their_periods() {
 /// Schema v4 computes `filtering` of the periods stored before it from
 /// their incidents, under the profile each period was scored with: M1
 /// leaks do not count by default, and a stored profile that lists them
-/// makes them count.
+/// makes them count. A period without MRT input keeps "no data".
 #[test]
 fn migrating_to_v4_scores_filtering_from_stored_incidents() {
     let (_dir, path) = temp_db();
@@ -729,10 +729,15 @@ fn migrating_to_v4_scores_filtering_from_stored_incidents() {
     conn.execute_batch(
         "INSERT INTO periods (id, month, created_at, finished_at, tool_version, settings, profile,
                               profile_version, stats)
-         VALUES (8, '2026-03', 1, 2, 'old', '{}', '{\"filtering-metrics\": [\"M1\"]}', 'p1', '{}');
+         VALUES (8, '2026-03', 1, 2, 'old', '{}', '{\"filtering-metrics\": [\"M1\"]}', 'p1', '{}'),
+                (9, '2026-04', 1, 2, 'old', '{}', '{}', 'p1', '{}');
+         INSERT INTO sources (period_id, kind, path, format, records, elements, errors, truncated,
+                              diagnostics)
+         VALUES (7, 'mrt', 'u.bz2', 'mrt', 1, 1, 0, 0, '{}'), (8, 'mrt', 'u.bz2', 'mrt', 1, 1, 0, 0, '{}'),
+                (9, 'routes', 'ipasn.gz', 'ipasn', 1, 1, 0, 0, '{}');
          INSERT INTO metrics (period_id, asn, routes, valid, invalid, not_found, rpki_value, rpki_band)
          VALUES (7, 64500, 2, 1, 1, 0, 0.0, 'lagging'), (7, 64501, 1, 1, 0, 0, 1.0, 'ready'),
-                (8, 64500, 1, 1, 0, 0, 1.0, 'ready');
+                (8, 64500, 1, 1, 0, 0, 1.0, 'ready'), (9, 64500, 1, 1, 0, 0, 1.0, 'ready');
          INSERT INTO incidents (period_id, asn, metric, weight, start, end, score, summary, evidence)
          VALUES (7, 64500, 'M2', 1, 0, 60, 0.5, 's', '[]'), (7, 64500, 'M3C', 1, 0, 7200, 1.0, 's', '[]'),
                 (7, 64500, 'M1', 1, 0, 60, 0.5, 's', '[]'), (8, 64500, 'M1', 1, 0, 60, 0.5, 's', '[]');",
@@ -751,6 +756,9 @@ fn migrating_to_v4_scores_filtering_from_stored_incidents() {
     let mar = store.all_metrics(month("2026-03")).unwrap();
     assert_eq!(mar[0].figures.filtering_raw, Some(0.5));
     assert_eq!(mar[0].figures.filtering.band, Some(Band::Aspiring));
+    // A period of prefix-origin lists only has no Action 1 measurement.
+    let apr = store.all_metrics(month("2026-04")).unwrap();
+    assert_eq!((apr[0].figures.filtering_raw, apr[0].figures.filtering), (None, Score::NO_DATA));
 }
 
 fn network(asn: u32, holder: &str, country: Option<&str>) -> NetworkRow {

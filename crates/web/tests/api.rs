@@ -515,6 +515,7 @@ async fn pages_render_real_values() {
     assert!(o.contains(r#"id="no-spoofer""#) && !o.contains(r#"id="no-contacts""#), "overview");
     let old = page("/networks/64500?month=2026-06").await;
     assert!(old.contains("100.0%"));
+    assert!(old.contains("filtering: no data, the period has no MRT input"), "no raw penalty");
     let r = page("/regions/ripencc").await;
     assert!(r.contains("Region RIPE NCC") && r.contains(r#"id="eco-networks">3<"#));
     assert!(o.contains(r#"href="/regions/ripencc?month=2026-07""#));
