@@ -13,7 +13,7 @@ use manrs_engine::leaks::SeenPath;
 use manrs_engine::relationships::collapse;
 use manrs_engine::{IrrIndex, Segment, SnapshotBuilder, VrpIndex};
 use manrs_input::Input;
-use manrs_irr::RpslReader;
+use manrs_irr::{RpslError, RpslObject, RpslReader};
 use manrs_manifest::{InputKind, InputSpec, Manifest, PeriodSpec};
 use manrs_mrt::{MrtItem, MrtReader};
 use manrs_peeringdb::PeeringDbReader;
@@ -429,6 +429,16 @@ fn read_vrps(
     Ok(())
 }
 
+/// An RPSL object whose typed view did not convert, as a diagnostic.
+fn malformed(file: &Arc<str>, object: &RpslObject, e: RpslError) -> Diagnostic {
+    Diagnostic::new(
+        file,
+        Location::Line(object.line),
+        DiagKind::Malformed,
+        format!("{} {}: {e}", object.class, object.key),
+    )
+}
+
 fn read_irr(
     out: &mut Ingested,
     spec: &InputSpec,
@@ -450,13 +460,7 @@ fn read_irr(
                 report.used += 1;
             }
             Some(Err(e)) => {
-                let d = Diagnostic::new(
-                    &file,
-                    Location::Line(object.line),
-                    DiagKind::Malformed,
-                    format!("{} {}: {e}", object.class, object.key),
-                );
-                if let Some(d) = diags.report(mode, d) {
+                if let Some(d) = diags.report(mode, malformed(&file, &object, e)) {
                     return Err(strict(d));
                 }
             }
@@ -473,13 +477,7 @@ fn read_irr(
             }
             Some(Err(e)) => {
                 out.irr_rejected += 1;
-                let d = Diagnostic::new(
-                    &file,
-                    Location::Line(object.line),
-                    DiagKind::Malformed,
-                    format!("{} {}: {e}", object.class, object.key),
-                );
-                if let Some(d) = diags.report(mode, d) {
+                if let Some(d) = diags.report(mode, malformed(&file, &object, e)) {
                     return Err(strict(d));
                 }
             }

@@ -30,6 +30,7 @@ use manrs_report::{
     NetworkReport, figure, incident_json, route_json, score_json, scores_json, vrp_json,
 };
 use manrs_store::{MetricRow, NetworkQuery, NetworkSummary, RouteQuery, Store};
+use manrs_types::m49;
 use manrs_types::{Asn, Month};
 use serde_json::{Value, json};
 
@@ -656,10 +657,21 @@ async fn summary(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let p = Params::parse(q.as_deref(), &["month", "region", "rir", "asn"])?;
-    let region = match p.get("region") {
-        None => None,
-        Some(v) if v.eq_ignore_ascii_case("world") => None,
-        Some(_) => p.economy("region")?,
+    // world, an economy (alpha-2) or a UN M49 region by code or name.
+    let (region, area) = match p.get("region") {
+        None => (None, None),
+        Some(v) if v.eq_ignore_ascii_case("world") => (None, None),
+        Some(v) if v.len() == 2 && v.bytes().all(|b| b.is_ascii_alphabetic()) => {
+            (p.economy("region")?, None)
+        }
+        Some(v) => match manrs_types::m49::find_area(v) {
+            Some(a) => (None, Some(a)),
+            None => {
+                return Err(ApiError::bad_request(format!(
+                    "region={v:?}: expected world, an economy (ISO 3166 alpha-2, e.g. BR) or a UN M49 region by code or name (e.g. 005 or South America)"
+                )));
+            }
+        },
     };
     let rir = p.get("rir").map(str::to_ascii_lowercase);
     let asn = p.get("asn").map(parse_asn).transpose()?;
@@ -673,15 +685,26 @@ async fn summary(
                 asn,
                 ..Default::default()
             };
-            let rows = s.networks(month, &q)?;
-            if rows.is_empty() && (region.is_some() || rir.is_some() || asn.is_some()) {
+            // The networks of an M49 area: those of its economies.
+            let select = |m: Month| -> Result<Vec<NetworkSummary>, ApiError> {
+                let mut rows = s.networks(m, &q)?;
+                if let Some(a) = area {
+                    rows.retain(|n| {
+                        n.network.country.as_deref().is_some_and(|c| m49::in_area(c, a.code))
+                    });
+                }
+                Ok(rows)
+            };
+            let rows = select(month)?;
+            let scoped = region.is_some() || area.is_some() || rir.is_some() || asn.is_some();
+            if rows.is_empty() && scoped {
                 return Err(ApiError::not_found(format!("no network matches in {month}")));
             }
             let mut figures = aggregate(&rows);
             // Trend: the change of the mean since the previous stored period.
             let prev = s.periods()?.into_iter().map(|p| p.month).find(|m| *m < month);
             let old = match prev {
-                Some(pm) => aggregate(&s.networks(pm, &q)?),
+                Some(pm) => aggregate(&select(pm)?),
                 None => Vec::new(),
             };
             for (i, cur) in figures.iter_mut().enumerate() {
@@ -692,42 +715,45 @@ async fn summary(
                 };
             }
             let counts = s.incident_counts(month)?;
-            let incidents: serde_json::Map<String, Value> =
-                if region.is_none() && rir.is_none() && asn.is_none() {
-                    counts
-                        .iter()
-                        .map(|c| {
-                            (
-                                c.metric.clone(),
-                                json!({"incidents": c.incidents, "networks": c.networks}),
-                            )
-                        })
-                        .collect()
-                } else {
-                    let mut m = serde_json::Map::new();
-                    for n in rows.iter().filter(|n| n.incidents > 0) {
-                        for i in s.incidents(month, Some(n.network.asn))? {
-                            let e = m
-                                .entry(i.metric.clone())
-                                .or_insert_with(|| json!({"incidents": 0, "networks": []}));
-                            e["incidents"] = json!(e["incidents"].as_u64().unwrap_or(0) + 1);
-                            if let Some(list) = e["networks"].as_array_mut()
-                                && !list.contains(&json!(i.asn))
-                            {
-                                list.push(json!(i.asn));
-                            }
+            let incidents: serde_json::Map<String, Value> = if !scoped {
+                counts
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.metric.clone(),
+                            json!({"incidents": c.incidents, "networks": c.networks}),
+                        )
+                    })
+                    .collect()
+            } else {
+                let mut m = serde_json::Map::new();
+                for n in rows.iter().filter(|n| n.incidents > 0) {
+                    for i in s.incidents(month, Some(n.network.asn))? {
+                        let e = m
+                            .entry(i.metric.clone())
+                            .or_insert_with(|| json!({"incidents": 0, "networks": []}));
+                        e["incidents"] = json!(e["incidents"].as_u64().unwrap_or(0) + 1);
+                        if let Some(list) = e["networks"].as_array_mut()
+                            && !list.contains(&json!(i.asn))
+                        {
+                            list.push(json!(i.asn));
                         }
                     }
-                    for v in m.values_mut() {
-                        let n = v["networks"].as_array().map_or(0, Vec::len);
-                        v["networks"] = json!(n);
-                    }
-                    m
-                };
+                }
+                for v in m.values_mut() {
+                    let n = v["networks"].as_array().map_or(0, Vec::len);
+                    v["networks"] = json!(n);
+                }
+                m
+            };
             Ok(json!({
                 "month": month,
                 "scope": {
-                    "region": region.clone().unwrap_or_else(|| "world".into()),
+                    "region": match area {
+                        Some(a) => format!("{:03}", a.code),
+                        None => region.clone().unwrap_or_else(|| "world".into()),
+                    },
+                    "regionName": area.map(|a| a.name),
                     "rir": rir,
                     "asn": asn,
                 },

@@ -176,14 +176,14 @@ pub fn endpoints() -> Vec<(&'static str, &'static str, Vec<P>, bool)> {
         ),
         (
             "/api/v2/scores/summary",
-            "Key figures of a scope (world, an economy, a registry or one AS): mean value, trend since the previous period, networks per band; incidents per metric.",
+            "Key figures of a scope (world, an economy, a UN M49 region, a registry or one AS): mean value, trend since the previous period, networks per band; incidents per metric.",
             vec![
                 month(),
                 (
                     "region",
                     "query",
                     false,
-                    "world (default) or an economy code.",
+                    "world (default), an economy code (BR) or a UN M49 region, sub-region or intermediate region by code or name (150, Europe, South America).",
                     json!({"type": "string"}),
                 ),
                 (

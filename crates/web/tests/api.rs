@@ -367,6 +367,20 @@ async fn incidents_scores_summary_and_economies() {
     assert_eq!(br["incidents"]["M3"]["incidents"], 1);
     assert!(br["scores"]["keyFigures"][4]["value"].is_null());
     error(&f.app, "/api/v2/scores/summary?region=ZZ", StatusCode::NOT_FOUND).await;
+    // UN M49 regions, by code or name: NL is in Western Europe, BR in
+    // South America; Africa has no network here.
+    let weu = json_ok(&f.app, "/api/v2/scores/summary?region=155").await;
+    assert_eq!(
+        (weu["networks"].as_u64(), weu["scope"]["regionName"].as_str()),
+        (Some(2), Some("Western Europe"))
+    );
+    let sa = json_ok(&f.app, "/api/v2/scores/summary?region=south%20america").await;
+    assert_eq!((sa["networks"].as_u64(), sa["scope"]["region"].as_str()), (Some(1), Some("005")));
+    assert_eq!(sa["incidents"]["M3"]["incidents"], 1);
+    error(&f.app, "/api/v2/scores/summary?region=Africa", StatusCode::NOT_FOUND).await;
+    let msg =
+        error(&f.app, "/api/v2/scores/summary?region=Atlantis", StatusCode::BAD_REQUEST).await;
+    assert!(msg.contains("UN M49"), "{msg}");
 
     let r = json_ok(&f.app, "/api/v2/regions").await;
     assert_eq!(r["regions"].as_array().unwrap().len(), 1);
