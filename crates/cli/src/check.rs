@@ -70,6 +70,9 @@ impl Print for NetworkReport {
             (None, None) => String::new(),
         };
         outln!("AS{}{who}, period {}", self.asn.0, self.month);
+        if let Some(why) = &self.excluded {
+            outln!("  not counted in economy, region or world figures ({why})");
+        }
         self.print_incidents();
         let Some(m) = &self.metrics else {
             outln!(
@@ -81,11 +84,20 @@ impl Print for NetworkReport {
             return;
         };
         print_figures(m);
+        let (Some(rpki_value), Some(rpki_band)) = (m.rpki_value, m.rpki_band) else {
+            outln!(
+                "  routingInformationRPKI and routingInformationIRR: no data, AS{} originated no route in {} (it is seen only inside AS paths)",
+                self.asn.0,
+                self.month
+            );
+            outln!();
+            return;
+        };
         let total = m.routes as f64;
         outln!(
             "  routingInformationRPKI {:>6.1}%  {:<8}  {} routes: {} valid, {} invalid, {} not found",
-            m.rpki_value * 100.0,
-            m.rpki_band.as_str(),
+            rpki_value * 100.0,
+            rpki_band.as_str(),
             m.routes,
             m.valid,
             m.invalid,

@@ -96,7 +96,9 @@ fn summary(store: &Store, db: &Path) -> Result<()> {
             valid += m.valid;
             invalid += m.invalid;
             not_found += m.not_found;
-            bands[m.rpki_band as usize] += 1;
+            if let Some(b) = m.rpki_band {
+                bands[b as usize] += 1;
+            }
         }
         outln!(
             "  {}: {} routes from {} networks; RPKI {} valid, {} invalid, {} not found; routingInformationRPKI bands: {} ready, {} aspiring, {} lagging",

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use manrs_engine::Figure;
-use manrs_report::area::{AreaSummary, Scope, area_history, area_summary, comparison_json};
+use manrs_report::area::Scope;
 use manrs_report::{figure, score_json};
 use manrs_store::{NetworkQuery, Store};
 use manrs_types::{Asn, Month};
@@ -149,23 +149,10 @@ fn area_report(
     compare: Option<Month>,
     scope: &Scope,
 ) -> Result<Value> {
-    let Some(now) = area_summary(store, month, scope)? else {
-        bail!("no network of {} in {month}", scope.label());
-    };
-    let history = area_history(store, scope)?;
-    let then: Option<AreaSummary> = match compare {
-        Some(m) => area_summary(store, m, scope)?,
-        None => None,
-    };
-    Ok(json!({
-        "kind": "area",
-        "scope": scope.to_json(),
-        "label": scope.label(),
-        "month": month,
-        "summary": now.to_json(),
-        "history": history.iter().map(AreaSummary::to_json).collect::<Vec<_>>(),
-        "comparison": then.map(|t| comparison_json(&t, &now)),
-    }))
+    match manrs_report::area::area_report(store, month, compare, scope)? {
+        Some(r) => Ok(r),
+        None => bail!("no network of {} in {month}", scope.label()),
+    }
 }
 
 /// The report of one network.
@@ -190,7 +177,10 @@ fn network_report(store: &Store, month: Month, compare: Option<Month>, asn: Asn)
         history.push(row);
     }
     let Some((network, current)) = now else {
-        bail!("AS{} is not a network of {month} (it originated no route)", asn.0);
+        bail!(
+            "AS{} is not a network of {month}: it neither originated a route nor appeared in an observed AS path",
+            asn.0
+        );
     };
     let comparison = then.map(|t| {
         let figures: Vec<Value> = Figure::ALL
@@ -216,6 +206,8 @@ fn network_report(store: &Store, month: Month, compare: Option<Month>, asn: Asn)
         "holder": network.network.holder,
         "economy": network.network.country,
         "registry": network.network.rir,
+        "visibility": network.network.visibility.as_str(),
+        "excluded": network.network.excluded,
         "month": month,
         "summary": current,
         "history": history,
@@ -259,7 +251,7 @@ fn text(r: &Value) -> String {
     } else {
         let s = &r["summary"];
         o += &format!(
-            "Key figures of {}, {month}: {} networks ({} scored), {} Action 1 incidents\n",
+            "Key figures of {}, {month}: {} networks ({} originating routes), {} Action 1 incidents\n",
             r["label"].as_str().unwrap_or("?"),
             s["networks"],
             s["scoredNetworks"],
@@ -407,6 +399,8 @@ fn all_networks(store: &Store, month: Month, format: Format) -> Result<String> {
                     "holder": n.network.holder,
                     "economy": n.network.country,
                     "registry": n.network.rir,
+                    "visibility": n.network.visibility.as_str(),
+                    "excluded": n.network.excluded,
                     "routes": n.metrics.as_ref().map(|m| m.routes),
                     "incidents": n.incidents,
                 });
@@ -429,7 +423,7 @@ fn all_networks(store: &Store, month: Month, format: Format) -> Result<String> {
         "economy".into(),
         "registry".into(),
     ];
-    header.extend(["routes".into(), "incidents".into()]);
+    header.extend(["visibility".into(), "excluded".into(), "routes".into(), "incidents".into()]);
     for f in Figure::ALL {
         header.push(f.api_name().into());
         header.push(format!("{}Band", f.api_name()));
@@ -443,6 +437,8 @@ fn all_networks(store: &Store, month: Month, format: Format) -> Result<String> {
             n.network.holder.clone().unwrap_or_default(),
             n.network.country.clone().unwrap_or_default(),
             n.network.rir.clone().unwrap_or_default(),
+            n.network.visibility.as_str().into(),
+            n.network.excluded.clone().unwrap_or_default(),
             n.metrics.as_ref().map(|m| m.routes.to_string()).unwrap_or_default(),
             n.incidents.to_string(),
         ];

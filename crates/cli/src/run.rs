@@ -246,9 +246,10 @@ pub fn print_outcome(o: &PeriodOutcome, db: &Path) {
     }
     if c.contact_networks > 0 {
         outln!(
-            "  Action 3: {} networks with a contact record ({} aut-nums, {} PeeringDB networks, {} PeeringDB contacts, {} of them of networks not read)",
+            "  Action 3: {} networks with a contact record ({} aut-nums, {} RDAP autnums, {} PeeringDB networks, {} PeeringDB contacts, {} of them of networks not read)",
             c.contact_networks,
             c.aut_nums,
+            c.rdap_autnums,
             c.peeringdb_networks,
             c.peeringdb_contacts,
             c.peeringdb_contacts_unmatched
@@ -259,5 +260,13 @@ pub fn print_outcome(o: &PeriodOutcome, db: &Path) {
     if o.input_problems > 0 {
         outln!("  {} input problems skipped (see the per-file lines above)", o.input_problems);
     }
+    let u = &o.universe;
+    outln!(
+        "  networks: {} origins and {} seen only in AS paths; {} of them not counted in aggregates (AS numbers not delegated: {} origins)",
+        u.origins,
+        u.transit_only,
+        u.excluded,
+        u.excluded_origins
+    );
     outln!("  stored in {}: {} networks scored", db.display(), o.networks);
 }

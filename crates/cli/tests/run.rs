@@ -288,6 +288,17 @@ fn demo_builds_two_periods_and_explains_an_invalid_route() {
     // `check` shows it too.
     let c = check_json(&db, "AS48678", &["--period", "2026-02"]);
     assert_eq!(c["incidents"][0]["metric"], "M2");
+    // The upstream originates nothing in 2026-02: a network of the period
+    // all the same (manrs-spec §2.1), with a filtering figure from its
+    // M2C incident and no RPKI figure.
+    let up = check_json(&db, "AS59796", &["--period", "2026-02"]);
+    assert_eq!(up["visibility"], "transit");
+    assert_eq!(up["metrics"]["M7RPKI"]["total"], 0);
+    assert_eq!(up["scores"]["routingInformationRPKI"]["band"], "no_data_available");
+    let raw: f64 =
+        up["incidents"].as_array().unwrap().iter().map(|i| i["score"].as_f64().unwrap()).sum();
+    assert!(raw > 0.0 && up["figureEvidence"]["filtering"]["raw"].as_f64() == Some(raw), "{up}");
+    assert!(up["scores"]["filtering"]["value"].as_f64().unwrap() < 1.0);
 
     // The one path of the 2026-07 RIB part with a bogon AS number between
     // the collector's peer and the origin (bgpdump -m lists the same one):
@@ -302,6 +313,19 @@ fn demo_builds_two_periods_and_explains_an_invalid_route() {
         .map(|i| (i["metric"].as_str().unwrap(), i["asn"].as_u64().unwrap()))
         .collect();
     assert_eq!(in_path, [("M4C", 3303), ("M4", 60051)]);
+    // The private AS65518 is on a path but is no network of the period;
+    // AS65020, a private AS number originating a route, is stored with
+    // its route and left out of the aggregates.
+    let jul = all_networks(&db, "2026-07");
+    let of = |asn: u64| jul.iter().find(|n| n["asn"] == asn).cloned();
+    assert!(of(65518).is_none());
+    assert_eq!(of(60051).unwrap()["visibility"], "transit");
+    let private = of(65020).expect("AS65020 is listed");
+    assert_eq!(
+        (private["visibility"].as_str(), private["routes"].as_u64()),
+        (Some("origin"), Some(1))
+    );
+    assert_eq!(private["excluded"], "bogon AS number: private use (RFC 6996)");
     let m4 = incidents.iter().find(|i| i["metric"] == "M4" && i["asn"] == 60051).unwrap();
     assert_eq!(m4["evidence"][0]["asn"], 65518);
     assert_eq!(
@@ -362,7 +386,11 @@ fn report_on_the_demo(db: &Path) {
         (Some("2026-02"), Some("2026-07"))
     );
     for (h, list) in history.iter().zip([&feb, &jul]) {
-        let mine: Vec<&Value> = list.iter().filter(|n| n["economy"] == cc.as_str()).collect();
+        // Networks not delegated are listed but not aggregated.
+        let mine: Vec<&Value> = list
+            .iter()
+            .filter(|n| n["economy"] == cc.as_str() && n["excluded"].is_null())
+            .collect();
         assert_eq!(h["networks"].as_u64(), Some(mine.len() as u64));
         for k in h["keyFigures"].as_array().unwrap() {
             let id = k["id"].as_str().unwrap();
@@ -442,7 +470,7 @@ fn report_on_the_demo(db: &Path) {
     let csv = stdout(&o);
     assert_eq!(csv.lines().count(), 1 + jul.len());
     assert!(csv.starts_with(
-        "month,asn,holder,economy,registry,routes,incidents,filtering,filteringBand,"
+        "month,asn,holder,economy,registry,visibility,excluded,routes,incidents,filtering,filteringBand,"
     ));
 }
 

@@ -1,10 +1,11 @@
 //! MANRS Action 3 (coordination), metric M8 (manrs-spec §2.4): whether a
 //! network publishes contact information, and which source gave it.
 //!
-//! Sources: RIR/IRR `aut-num` objects (`admin-c`, `tech-c`; RFC 2622 §6;
-//! the ARIN `OrgTechRef`/`OrgNocRef` and LACNIC person records of the
-//! prototype map to the same roles when such data is given) and PeeringDB
-//! network contacts (`poc`: `NOC`, `Technical`, `Policy`...). Which roles
+//! Sources: RIR/IRR `aut-num` objects (`admin-c`, `tech-c`; RFC 2622 §6),
+//! RDAP autnum answers (RFC 9083; ARIN's and LACNIC's contacts, their
+//! `technical`/`administrative`/`noc` roles mapped to `tech-c`/`admin-c`/
+//! `NOC` by the pipeline) and PeeringDB network contacts (`poc`: `NOC`,
+//! `Technical`, `Policy`...). Which roles
 //! count is the profile's choice ([`crate::Profile::contact_roles`]);
 //! abuse-only contacts never count.
 //!

@@ -16,7 +16,8 @@
 //! * [`spoofing`]: Spoofer results per AS, metric M5 (Action 2);
 //! * [`contacts`]: contacts per AS and their sources, metric M8 (Action 3);
 //! * [`scores`]: the five key figures and their bands (manrs-spec §2.5–2.7);
-//! * [`settings`]: the analysis choices and the scoring profile.
+//! * [`settings`]: the analysis choices and the scoring profile;
+//! * [`universe`]: which networks a period scores and counts (manrs-spec §2.1).
 
 pub mod aspa;
 pub mod bogons;
@@ -32,6 +33,7 @@ pub mod scores;
 pub mod settings;
 pub mod snapshot;
 pub mod spoofing;
+pub mod universe;
 
 pub use bogons::{BogonClass, BogonMatch, BogonRef, PathBogon, path_bogons};
 pub use contacts::{Contact, ContactBook, NetworkContacts};
@@ -45,3 +47,4 @@ pub use snapshot::{
     Origin, Peer, PeerId, Segment, Snapshot, SnapshotBuilder, SnapshotRoute, SnapshotStats,
 };
 pub use spoofing::{SpoofCounts, SpoofIndex, SpoofTest};
+pub use universe::{Member, Universe, UniverseStats, Visibility};

@@ -57,11 +57,14 @@ pub enum InputKind {
     Spoofer,
     /// AS names.
     AsNames,
+    /// RDAP autnum responses (AS contacts of ARIN, LACNIC and any RDAP
+    /// registry), JSON Lines.
+    Rdap,
 }
 
 impl InputKind {
     /// Every kind, in documentation order.
-    pub const ALL: [InputKind; 11] = [
+    pub const ALL: [InputKind; 12] = [
         InputKind::Mrt,
         InputKind::Routes,
         InputKind::Vrps,
@@ -73,6 +76,7 @@ impl InputKind {
         InputKind::AsOrg,
         InputKind::Spoofer,
         InputKind::AsNames,
+        InputKind::Rdap,
     ];
 
     /// The manifest spelling.
@@ -89,6 +93,7 @@ impl InputKind {
             InputKind::AsOrg => "as-org",
             InputKind::Spoofer => "spoofer",
             InputKind::AsNames => "as-names",
+            InputKind::Rdap => "rdap",
         }
     }
 }

@@ -119,7 +119,7 @@ fn errors_name_file_line_and_column() {
         d.path(),
         &format!("{head}inputs = [\n  {{ kind = \"mrtt\", path = \"a.mrt\" }},\n]\n"),
     );
-    assert!(e.ends_with("sources.toml:4:12: unknown input kind \"mrtt\" (expected one of: mrt, routes, vrps, irr, delegated, iana, peeringdb, as-relationships, as-org, spoofer, as-names)"), "{e}");
+    assert!(e.ends_with("sources.toml:4:12: unknown input kind \"mrtt\" (expected one of: mrt, routes, vrps, irr, delegated, iana, peeringdb, as-relationships, as-org, spoofer, as-names, rdap)"), "{e}");
     let e = err(
         d.path(),
         "[[period]]\nmonth = \"2026-13\"\ninputs = [{ kind = \"mrt\", path = \"a.mrt\" }]\n",

@@ -1,7 +1,8 @@
 //! The inputs of MANRS Actions 2 and 3 (manrs-spec §2.4 M5 and M8, §7.2):
 //! CAIDA Spoofer sessions become per-AS spoofing results for the period;
-//! PeeringDB networks and contacts and IRR `aut-num` objects (RFC 2622 §6)
-//! become per-AS contact findings.
+//! PeeringDB networks and contacts, IRR `aut-num` objects (RFC 2622 §6)
+//! and RDAP autnum responses (RFC 9083 §5.5: the AS contacts of ARIN,
+//! LACNIC and every RDAP registry) become per-AS contact findings.
 //!
 //! A Spoofer session counts for the period that contains its timestamp;
 //! sessions of other months are counted and left out, a session without a
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use manrs_engine::{Contact, ContactBook, SpoofIndex, SpoofTest};
 use manrs_irr::AutNum;
 use manrs_peeringdb::{Object, PeeringDbReader, Poc, SetEntry};
+use manrs_sources::rdap::RdapReader;
 use manrs_sources::spoofer::{Session, SpoofResult, SpooferReader};
 use manrs_types::{Asn, DiagKind, Diagnostic, Diagnostics, Location, Mode, Month, parse_rfc3339};
 use serde::Serialize;
@@ -42,6 +44,8 @@ pub struct Actions23Stats {
     pub spoofer_spoofing_networks: u64,
     /// IRR aut-num objects read.
     pub aut_nums: u64,
+    /// RDAP autnum responses read.
+    pub rdap_autnums: u64,
     /// PeeringDB networks read.
     pub peeringdb_networks: u64,
     /// PeeringDB contacts read.
@@ -141,6 +145,56 @@ pub fn read_peeringdb(
         }
     }
     report.records = reader.records();
+    report.diagnostics = reader.diagnostics().clone();
+    Ok(())
+}
+
+/// The RFC 9083 roles of RDAP entities under the names the profile uses
+/// for RPSL contacts (RIPE's own RDAP service maps `admin-c` to
+/// `administrative` and `tech-c` to `technical`; this is the inverse).
+/// Roles that are no contact of the network (`registrant`, `registrar`,
+/// `billing`...) are not recorded.
+fn rdap_role(role: &str) -> Option<&'static str> {
+    Some(match role {
+        "administrative" => "admin-c",
+        "technical" => "tech-c",
+        "noc" => "NOC",
+        "abuse" => "Abuse",
+        _ => return None,
+    })
+}
+
+/// Reads RDAP autnum responses: every AS of each response's range gets a
+/// record of the registry (`ARIN RDAP`...) and the contacts of its
+/// entities.
+pub fn read_rdap(
+    out: &mut Actions23,
+    mut reader: RdapReader,
+    report: &mut SourceReport,
+) -> Result<(), PipelineError> {
+    for item in reader.by_ref() {
+        let rec = item.map_err(PipelineError::Strict)?;
+        report.elements += 1;
+        out.stats.rdap_autnums += 1;
+        let source = format!("{} RDAP", rec.registry);
+        for asn in rec.asns() {
+            out.contacts.add_record(asn, &source);
+            for c in &rec.contacts {
+                if let Some(role) = rdap_role(&c.role) {
+                    out.contacts.add_contact(
+                        asn,
+                        Contact {
+                            source: source.clone(),
+                            role: role.into(),
+                            reference: c.handle.clone().unwrap_or_else(|| "(no handle)".into()),
+                        },
+                    );
+                }
+            }
+        }
+        report.used += 1;
+    }
+    report.records = reader.lines();
     report.diagnostics = reader.diagnostics().clone();
     Ok(())
 }

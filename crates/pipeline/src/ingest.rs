@@ -24,13 +24,14 @@ use manrs_sources::caida::{As2OrgReader, AsRelReader};
 use manrs_sources::delegated::{DelegatedReader, Record, ResourceType, Status};
 use manrs_sources::iana::{IanaEntry, IanaReader};
 use manrs_sources::ipasn::IpAsnReader;
+use manrs_sources::rdap::RdapReader;
 use manrs_sources::routes::RouteCsvReader;
 use manrs_sources::spoofer::SpooferReader;
 use manrs_types::{
     Asn, Aspa, Country, DiagKind, Diagnostic, Diagnostics, Location, Mode, Month, Prefix,
 };
 
-use crate::actions23::{Actions23, read_peeringdb, read_spoofer};
+use crate::actions23::{Actions23, read_peeringdb, read_rdap, read_spoofer};
 use crate::detect::{self, Format, SNIFF_BYTES};
 use crate::{Observer, PipelineError};
 
@@ -177,6 +178,7 @@ fn fits(kind: InputKind, format: Format) -> bool {
         }
         InputKind::Spoofer => format == Format::Source(S::SpooferJson),
         InputKind::AsNames => matches!(format, Format::Source(S::AsNamesJson | S::AsNamesText)),
+        InputKind::Rdap => format == Format::Source(S::RdapAutnum),
     }
 }
 
@@ -261,6 +263,9 @@ fn read_file(
         InputKind::Spoofer => {
             let r = SpooferReader::new(input, mode);
             read_spoofer(&mut out.actions23, r, out.month, mode, &mut report)?;
+        }
+        InputKind::Rdap => {
+            read_rdap(&mut out.actions23, RdapReader::new(input, mode), &mut report)?;
         }
         // Read and checked, not used by the metrics yet.
         InputKind::Iana => {

@@ -2,15 +2,15 @@
 //! transaction: sources, routes with their evidence VRPs and IRR object,
 //! networks, metrics, and the statistics of what was read and left out.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use manrs_engine::aspa::AspaIndex;
 use manrs_engine::hijacks::Context;
 use manrs_engine::leaks::{SeenPath, detect_leaks, detect_otc_leaks};
 use manrs_engine::relationships::infer;
 use manrs_engine::{
-    Analysis, Profile, RovCounts, Score, Settings, SnapshotStats, SpoofCounts, Weighting, analyse,
-    scores,
+    Analysis, BogonClass, BogonMatch, Profile, RovCounts, Score, Settings, SnapshotStats,
+    SpoofCounts, Universe, UniverseStats, Visibility, Weighting, analyse, scores,
 };
 use manrs_manifest::InputKind;
 use manrs_store::{
@@ -51,8 +51,11 @@ pub struct PeriodOutcome {
     pub aspas: u64,
     /// IRR route objects loaded.
     pub irr_objects: u64,
-    /// Networks (origin ASes) scored.
+    /// Networks stored: every origin AS, and the transit-only ASes that
+    /// count (manrs-spec §2.1).
     pub networks: u64,
+    /// The network universe: visible, transit-only and excluded ASes.
+    pub universe: UniverseStats,
     /// Problems found in the inputs, over all files.
     pub input_problems: u64,
     /// Files read.
@@ -83,6 +86,15 @@ fn source_row(r: &SourceReport) -> SourceRow {
             "diagnostics": first,
             "truncated": r.diagnostics.count(DiagKind::Truncated) > 0,
         }),
+    }
+}
+
+/// Why a visible AS does not count in aggregates, as stored.
+fn excluded_reason(m: &BogonMatch) -> String {
+    match m.class {
+        BogonClass::Full => format!("bogon AS number: {}", m.reason),
+        // The reason names the registry and says "not delegated".
+        BogonClass::Administrative => m.reason.clone(),
     }
 }
 
@@ -191,10 +203,21 @@ pub fn store_period(
         settings,
         &Weighting::default(),
     );
+    // The ASes seen in paths, for the network universe (manrs-spec §2.1).
+    let path_asns: Vec<Asn> = {
+        let set: BTreeSet<Asn> = paths.iter().flat_map(|p| p.path.iter().copied()).collect();
+        set.into_iter().collect()
+    };
     drop((spans, paths, leaks, otc_leaks));
     observer.stage("validating routes");
     let snapshot_stats = snapshot.stats.clone();
     let analysis: Analysis = analyse(snapshot, &vrps, irr.as_ref(), settings, profile);
+    let universe = Universe::new(
+        analysis.metrics.iter().map(|m| m.asn),
+        std::iter::once(path_asns.as_slice()),
+        &bogons,
+    );
+    drop(path_asns);
     let mut rov = RovCounts::default();
     let (mut irr_covered, mut irr_exact) = (0, 0);
     for r in &analysis.routes {
@@ -211,7 +234,8 @@ pub fn store_period(
         vrps: vrps.len() as u64,
         aspas: aspas.len() as u64,
         irr_objects: irr.as_ref().map_or(0, |i| i.len() as u64),
-        networks: analysis.metrics.len() as u64,
+        networks: analysis.metrics.len() as u64 + universe.counted_transit().count() as u64,
+        universe: universe.stats(),
         input_problems: sources.iter().map(|s| s.diagnostics.total()).sum(),
         files: sources.len() as u64,
         action1: action1.stats.clone(),
@@ -260,11 +284,12 @@ pub fn store_period(
             *filtering_raw.entry(i.asn).or_default() += i.score;
         }
     }
-    for m in &analysis.metrics {
-        let holder = holders.get(&m.asn);
-        let delegation = delegations.get(&m.asn);
-        w.add_network(&NetworkRow {
-            asn: m.asn,
+    let network = |asn: Asn| {
+        let holder = holders.get(&asn);
+        let delegation = delegations.get(&asn);
+        let member = universe.get(asn);
+        NetworkRow {
+            asn,
             holder: holder.map(|h| h.name.clone()),
             country: delegation
                 .and_then(|d| d.country)
@@ -272,7 +297,13 @@ pub fn store_period(
                 .map(|c| c.to_string()),
             rir: delegation.map(|d| d.registry.clone()),
             status: delegation.map(|d| d.status.clone()),
-        })?;
+            visibility: member.map_or(Visibility::Origin, |m| m.visibility),
+            excluded: member.and_then(|m| m.excluded.as_ref()).map(excluded_reason),
+        }
+    };
+    let filtering_raw = dated.then_some(&filtering_raw);
+    for m in &analysis.metrics {
+        w.add_network(&network(m.asn))?;
         w.add_metrics(&MetricRow {
             asn: m.asn,
             routes: m.counts.routes,
@@ -280,11 +311,29 @@ pub fn store_period(
             invalid: m.counts.invalid,
             not_found: m.counts.not_found,
             irr_covered: analysis.irr_data.then_some(m.counts.irr_covered),
-            rpki_value: m.rpki_value,
-            rpki_band: m.rpki_band,
+            rpki_value: Some(m.rpki_value),
+            rpki_band: Some(m.rpki_band),
             irr_value: m.irr_value,
             irr_band: m.irr_band,
-            figures: figures(m.asn, dated.then_some(&filtering_raw), &actions23, profile),
+            figures: figures(m.asn, filtering_raw, &actions23, profile),
+        })?;
+    }
+    // Transit-only networks: no route of their own, so no Action 4
+    // figures, but Actions 1-3 measure them like any other.
+    for asn in universe.counted_transit() {
+        w.add_network(&network(asn))?;
+        w.add_metrics(&MetricRow {
+            asn,
+            routes: 0,
+            valid: 0,
+            invalid: 0,
+            not_found: 0,
+            irr_covered: None,
+            rpki_value: None,
+            rpki_band: None,
+            irr_value: None,
+            irr_band: None,
+            figures: figures(asn, filtering_raw, &actions23, profile),
         })?;
     }
     let stats = serde_json::to_value(&outcome).unwrap_or(Value::Null);

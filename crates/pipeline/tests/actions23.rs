@@ -15,7 +15,8 @@
 //! the 40 contacts belong to networks not in the net pages.
 //!
 //! Spoofer: the constructed fixture of manrs-sources (no real Spoofer page
-//! is available to the tests).
+//! is available to the tests). RDAP: the constructed autnum responses of
+//! manrs-sources (no real RDAP answer is in the shared data either).
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, Read};
@@ -169,4 +170,76 @@ inputs = [
     let ingested = ingest_period(&other, &other.periods[0], Mode::Lenient, &Quiet).unwrap();
     assert!(ingested.actions23.spoof.is_empty());
     assert_eq!(ingested.actions23.stats.spoofer_other_months, 5);
+}
+
+/// RDAP autnum responses (the ARIN and LACNIC equivalent of aut-num
+/// contacts): technical, administrative and NOC entities count, nested ones
+/// included; an AS with only an abuse contact is lagging; a range gives
+/// every AS of it the same contacts; an error response is a diagnostic.
+#[test]
+fn rdap_contacts_become_coordination() {
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../sources/tests/fixtures/rdap-autnum.jsonl");
+    let dir = tempfile::tempdir().unwrap();
+    let asns: BTreeSet<u32> = [64500, 64501, 64510, 64511, 64520].into();
+    routes_for(&asns, &dir.path().join("routes.csv"));
+    let text = format!(
+        r#"[[period]]
+month = "2026-07"
+inputs = [
+  {{ kind = "routes", path = "routes.csv", collector = "test" }},
+  {{ kind = "rdap", path = "{}" }},
+]
+"#,
+        fixture.display()
+    );
+    let manifest = Manifest::parse(&text, &dir.path().join("m.toml")).unwrap();
+    let ingested = ingest_period(&manifest, &manifest.periods[0], Mode::Lenient, &Quiet).unwrap();
+    let report = ingested.sources.iter().find(|s| s.path.ends_with(".jsonl")).unwrap();
+    assert_eq!((report.records, report.used), (4, 3));
+    assert_eq!(report.diagnostics.total(), 1, "the 404 answer");
+    let mut store = Store::open(&dir.path().join("r.db")).unwrap();
+    let (_, outcome) = store_period(
+        &mut store,
+        ingested,
+        &manifest.analysis,
+        &manifest.profile,
+        None,
+        0,
+        false,
+        &Quiet,
+    )
+    .unwrap();
+    assert_eq!((outcome.actions23.rdap_autnums, outcome.actions23.contact_networks), (3, 4));
+    let rows = store.all_metrics(manifest.periods[0].month).unwrap();
+    let coordination = |asn| by_asn(&rows, asn).figures.coordination.band;
+    assert_eq!(coordination(64500), Some(Band::Ready));
+    assert_eq!(coordination(64501), None, "no RDAP answer: no data");
+    assert_eq!((coordination(64510), coordination(64511)), (Some(Band::Ready), Some(Band::Ready)));
+    assert_eq!(coordination(64520), Some(Band::Lagging), "abuse only");
+    let c = by_asn(&rows, 64500).figures.contacts.clone().unwrap();
+    assert_eq!(c["records"], serde_json::json!(["ARIN RDAP"]));
+    let found: Vec<(String, String, bool)> = c["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["role"].as_str().unwrap().to_string(),
+                x["reference"].as_str().unwrap().to_string(),
+                x["counts"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("Abuse".to_string(), "ABUSE1-ARIN".to_string(), false),
+            ("NOC".to_string(), "NOC1-ARIN".to_string(), true),
+            ("tech-c".to_string(), "NOC1-ARIN".to_string(), true),
+        ]
+    );
+    let lacnic = by_asn(&rows, 64511).figures.contacts.clone().unwrap();
+    assert_eq!(lacnic["records"], serde_json::json!(["LACNIC RDAP"]));
+    assert_eq!(lacnic["contacts"][1]["role"], "admin-c");
 }

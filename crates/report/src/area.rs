@@ -242,3 +242,30 @@ pub fn comparison_json(from: &AreaSummary, to: &AreaSummary) -> Value {
         "keyFigures": figures,
     })
 }
+
+/// The report document of an aggregate scope for `month`: the summary, the
+/// history over every stored period and the comparison with `compare`
+/// (`None`: no network of the scope in `month`). `manrs report` prints it
+/// and the region pages of the web server render it.
+pub fn area_report(
+    store: &Store,
+    month: Month,
+    compare: Option<Month>,
+    scope: &Scope,
+) -> Result<Option<Value>, StoreError> {
+    let Some(now) = area_summary(store, month, scope)? else { return Ok(None) };
+    let history = area_history(store, scope)?;
+    let then: Option<AreaSummary> = match compare {
+        Some(m) => area_summary(store, m, scope)?,
+        None => None,
+    };
+    Ok(Some(json!({
+        "kind": "area",
+        "scope": scope.to_json(),
+        "label": scope.label(),
+        "month": month,
+        "summary": now.to_json(),
+        "history": history.iter().map(AreaSummary::to_json).collect::<Vec<_>>(),
+        "comparison": then.map(|t| comparison_json(&t, &now)),
+    })))
+}

@@ -13,7 +13,7 @@
 
 pub mod area;
 
-use manrs_engine::{Figure, RovState, Score};
+use manrs_engine::{Figure, RovState, Score, Visibility};
 use manrs_store::{IncidentRow, MetricRow, RouteQuery, Store, StoreError, StoredRoute, VrpRow};
 use manrs_types::{Asn, Month};
 use serde_json::{Value, json};
@@ -29,7 +29,13 @@ pub struct NetworkReport {
     pub holder: Option<String>,
     /// Economy.
     pub country: Option<String>,
-    /// Action 4 metrics (`None`: no route originated in the period).
+    /// How it is visible in the period (`None`: not stored as a network).
+    pub visibility: Option<Visibility>,
+    /// Why it does not count in aggregates (manrs-spec §2.1); `None`: it
+    /// counts.
+    pub excluded: Option<String>,
+    /// Its metrics and key figures (`None`: not a network of the period;
+    /// a network seen only in paths has them, with no route).
     pub metrics: Option<MetricRow>,
     /// The invalid routes (at most `limit`) with their VRPs.
     pub invalid: Vec<(StoredRoute, Vec<VrpRow>)>,
@@ -86,6 +92,8 @@ impl NetworkReport {
             month,
             holder: network.as_ref().and_then(|n| n.holder.clone()),
             country: network.as_ref().and_then(|n| n.country.clone()),
+            visibility: network.as_ref().map(|n| n.visibility),
+            excluded: network.as_ref().and_then(|n| n.excluded.clone()),
             metrics,
             invalid,
             unregistered,
@@ -136,6 +144,8 @@ impl NetworkReport {
             "period": self.month,
             "holder": self.holder,
             "country": self.country,
+            "visibility": self.visibility.map(Visibility::as_str),
+            "excluded": self.excluded,
             "scores": scores_json(m),
             "metrics": {
                 "M7RPKI": {"valid": m.valid, "invalid": m.invalid, "notFound": m.not_found, "total": m.routes},
@@ -161,9 +171,7 @@ pub fn figure(m: &MetricRow, f: Figure) -> Score {
         Figure::AntiSpoofing => m.figures.anti_spoofing,
         Figure::Coordination => m.figures.coordination,
         Figure::RoutingInformationIrr => Score { value: m.irr_value, band: m.irr_band },
-        Figure::RoutingInformationRpki => {
-            Score { value: Some(m.rpki_value), band: Some(m.rpki_band) }
-        }
+        Figure::RoutingInformationRpki => Score { value: m.rpki_value, band: m.rpki_band },
     }
 }
 

@@ -1,6 +1,7 @@
 //! Readers for registry and auxiliary datasets: RIR delegated statistics,
 //! IANA registries, pyasn IP-to-ASN tables, AS names lists, CAIDA AS
-//! relationships and AS-to-organisation data, and CAIDA Spoofer sessions.
+//! relationships and AS-to-organisation data, CAIDA Spoofer sessions and
+//! RDAP autnum responses (AS contacts).
 //!
 //! Every reader follows the same contract: a streaming iterator of
 //! `Result<Item, Diagnostic>` built from a [`manrs_input::Input`] and a
@@ -19,6 +20,7 @@
 //! | [`caida`] | CAIDA AS relationships (serial-1/-2), AS-to-organisation (JSON Lines, text) | [`caida::AsRelReader`], [`caida::As2OrgReader`] | `caida-as-rel`, `caida-as-rel2`, `caida-as2org-jsonl`, `caida-as2org-text` |
 //! | [`spoofer`] | CAIDA Spoofer session pages (Hydra JSON) | [`spoofer::SpooferReader`] | `spoofer-json` |
 //! | [`routes`] | `prefix,asn` route lists | [`routes::RouteCsvReader`] | `route-csv` |
+//! | [`rdap`] | RDAP autnum responses (RFC 9083), JSON Lines | [`rdap::RdapReader`] | `rdap-autnum` |
 //!
 //! [`detect`] recognises every format from the first decompressed bytes and
 //! [`inspect`] streams a whole file into a [`Summary`].
@@ -29,6 +31,7 @@ mod common;
 pub mod delegated;
 pub mod iana;
 pub mod ipasn;
+pub mod rdap;
 pub mod routes;
 pub mod spoofer;
 
@@ -64,6 +67,8 @@ pub enum Format {
     SpooferJson,
     /// A `prefix,asn` route list.
     RouteCsv,
+    /// RDAP autnum responses, JSON Lines.
+    RdapAutnum,
 }
 
 impl Format {
@@ -82,6 +87,7 @@ impl Format {
             Format::IpAsn => "ipasn",
             Format::SpooferJson => "spoofer-json",
             Format::RouteCsv => "route-csv",
+            Format::RdapAutnum => "rdap-autnum",
         }
     }
 }
@@ -98,6 +104,9 @@ impl std::fmt::Display for Format {
 pub fn detect(head: &[u8]) -> Option<Format> {
     if spoofer::detect(head) {
         return Some(Format::SpooferJson);
+    }
+    if rdap::detect(head) {
+        return Some(Format::RdapAutnum);
     }
     if asnames::detect_json(head) {
         return Some(Format::AsNamesJson);
@@ -149,5 +158,6 @@ pub fn inspect(format: Format, input: Input, mode: Mode) -> Result<Summary, Diag
         Format::IpAsn => ipasn::inspect(input, mode, name),
         Format::SpooferJson => spoofer::inspect(input, mode, name),
         Format::RouteCsv => routes::inspect(input, mode, name),
+        Format::RdapAutnum => rdap::inspect(input, mode, name),
     }
 }

@@ -36,7 +36,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use manrs_engine::{Band, Profile, RovState, Score, SnapshotRoute};
+use manrs_engine::{Band, Profile, RovState, Score, SnapshotRoute, Visibility};
 use manrs_types::{Asn, Month, Prefix};
 use rusqlite::{
     Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
@@ -177,6 +177,52 @@ ALTER TABLE metrics ADD COLUMN spoof_evidence TEXT;
 ALTER TABLE metrics ADD COLUMN contacts TEXT;
 ALTER TABLE metrics ADD COLUMN coordination_value REAL;
 ALTER TABLE metrics ADD COLUMN coordination_band TEXT;
+"#,
+    // Version 5: the network universe (manrs-spec §2.1). A network is
+    // visible as an origin or only inside AS paths (`transit`: no routes,
+    // so no Action 4 figures, hence the nullable RPKI columns, which needs
+    // the table rebuilt), and `excluded` says why a visible AS does not
+    // count in aggregates (not delegated). Periods stored before held
+    // origins only and excluded none.
+    r#"
+ALTER TABLE networks ADD COLUMN visibility TEXT NOT NULL DEFAULT 'origin';
+ALTER TABLE networks ADD COLUMN excluded TEXT;
+CREATE TABLE metrics_v5 (
+    period_id INTEGER NOT NULL REFERENCES periods(id) ON DELETE CASCADE,
+    asn INTEGER NOT NULL,
+    routes INTEGER NOT NULL,
+    valid INTEGER NOT NULL,
+    invalid INTEGER NOT NULL,
+    not_found INTEGER NOT NULL,
+    irr_covered INTEGER,
+    rpki_value REAL,
+    rpki_band TEXT,
+    irr_value REAL,
+    irr_band TEXT,
+    filtering_raw REAL,
+    filtering_value REAL,
+    filtering_band TEXT,
+    spoof_sessions INTEGER,
+    spoof_prefixes INTEGER,
+    spoof_value REAL,
+    spoof_band TEXT,
+    spoof_evidence TEXT,
+    contacts TEXT,
+    coordination_value REAL,
+    coordination_band TEXT,
+    PRIMARY KEY (period_id, asn)
+) WITHOUT ROWID;
+INSERT INTO metrics_v5 (period_id, asn, routes, valid, invalid, not_found, irr_covered,
+    rpki_value, rpki_band, irr_value, irr_band, filtering_raw, filtering_value, filtering_band,
+    spoof_sessions, spoof_prefixes, spoof_value, spoof_band, spoof_evidence, contacts,
+    coordination_value, coordination_band)
+SELECT period_id, asn, routes, valid, invalid, not_found, irr_covered,
+    rpki_value, rpki_band, irr_value, irr_band, filtering_raw, filtering_value, filtering_band,
+    spoof_sessions, spoof_prefixes, spoof_value, spoof_band, spoof_evidence, contacts,
+    coordination_value, coordination_band
+FROM metrics;
+DROP TABLE metrics;
+ALTER TABLE metrics_v5 RENAME TO metrics;
 "#,
 ];
 
@@ -409,6 +455,11 @@ pub struct NetworkRow {
     pub rir: Option<String>,
     /// Delegation status.
     pub status: Option<String>,
+    /// How it is visible in the period (manrs-spec §2.1).
+    pub visibility: Visibility,
+    /// Why it does not count in aggregates (not delegated); `None`: it
+    /// counts.
+    pub excluded: Option<String>,
 }
 
 /// A network's Action 4 metrics.
@@ -426,10 +477,11 @@ pub struct MetricRow {
     pub not_found: u64,
     /// IRR-covered routes; `None` when the period has no IRR data.
     pub irr_covered: Option<u64>,
-    /// routingInformationRPKI.
-    pub rpki_value: f64,
+    /// routingInformationRPKI; `None` for a network with no route of its
+    /// own (visible in paths only).
+    pub rpki_value: Option<f64>,
     /// Its band.
-    pub rpki_band: Band,
+    pub rpki_band: Option<Band>,
     /// routingInformationIRR; `None` without IRR data.
     pub irr_value: Option<f64>,
     /// Its band.
@@ -748,6 +800,9 @@ const METRIC_COLUMNS: &str = "m.asn, m.routes, m.valid, m.invalid, m.not_found, 
                               m.contacts, m.coordination_value, m.coordination_band, \
                               m.spoof_evidence";
 
+/// How many columns [`METRIC_COLUMNS`] has.
+const METRIC_COLUMN_COUNT: usize = 21;
+
 /// A `metrics` row selected with [`METRIC_COLUMNS`] from column `at`.
 fn read_metric(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<MetricRow> {
     let irr_covered = opt_count_col(r, at + 5)?;
@@ -759,8 +814,7 @@ fn read_metric(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<MetricRow> 
         not_found: count_col(r, at + 4)?,
         irr_covered,
         rpki_value: r.get(at + 6)?,
-        rpki_band: band_col(r, at + 7)?
-            .ok_or_else(|| bad_column(at + 7, UnknownValue("NULL".into())))?,
+        rpki_band: band_col(r, at + 7)?,
         irr_value: r.get(at + 8)?,
         irr_band: band_col(r, at + 9)?,
         figures: FigureRow {
@@ -774,6 +828,12 @@ fn read_metric(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<MetricRow> 
             spoof_evidence: opt_json_col(r, at + 20)?,
         },
     })
+}
+
+/// A `networks.visibility` column.
+fn visibility_col(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Visibility> {
+    let s: String = r.get(i)?;
+    Visibility::parse(&s).ok_or_else(|| bad_column(i, UnknownValue(s)))
 }
 
 /// A nullable JSON column.
@@ -1119,7 +1179,7 @@ impl Store {
         let Some(id) = self.period_id(month)? else { return Ok(None) };
         self.conn
             .prepare_cached(
-                "SELECT holder, country, rir, status FROM networks
+                "SELECT holder, country, rir, status, visibility, excluded FROM networks
                  WHERE period_id = ?1 AND asn = ?2",
             )
             .and_then(|mut st| {
@@ -1130,6 +1190,8 @@ impl Store {
                         country: r.get(1)?,
                         rir: r.get(2)?,
                         status: r.get(3)?,
+                        visibility: visibility_col(r, 4)?,
+                        excluded: r.get(5)?,
                     })
                 })
                 .optional()
@@ -1179,7 +1241,7 @@ impl Store {
                 "SELECT n.asn, n.holder, n.country, n.rir, n.status, m.asn IS NOT NULL,
                         (SELECT COUNT(*) FROM incidents i WHERE i.period_id = n.period_id AND i.asn = n.asn),
                         (SELECT COALESCE(SUM(score), 0.0) FROM incidents i WHERE i.period_id = n.period_id AND i.asn = n.asn),
-                        {METRIC_COLUMNS}
+                        {METRIC_COLUMNS}, n.visibility, n.excluded
                  {} ORDER BY n.asn LIMIT ?6 OFFSET ?7",
                 network_filter(q)
             ))
@@ -1197,6 +1259,8 @@ impl Store {
                         country: r.get(2)?,
                         rir: r.get(3)?,
                         status: r.get(4)?,
+                        visibility: visibility_col(r, 8 + METRIC_COLUMN_COUNT)?,
+                        excluded: r.get(9 + METRIC_COLUMN_COUNT)?,
                     },
                     incidents: count_col(r, 6)?,
                     penalty: r.get(7)?,
@@ -1241,7 +1305,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "SELECT n.{column}, COUNT(*), COUNT(m.asn),
+                "SELECT n.{column}, COUNT(*), COUNT(m.rpki_value),
                         COALESCE(SUM(m.routes), 0), COALESCE(SUM(m.valid), 0),
                         COALESCE(SUM(m.invalid), 0), SUM(m.irr_covered),
                         AVG(m.rpki_value),
@@ -1264,7 +1328,7 @@ impl Store {
                  LEFT JOIN metrics m ON m.period_id = n.period_id AND m.asn = n.asn
                  LEFT JOIN (SELECT asn, COUNT(*) AS n FROM incidents WHERE period_id = ?1
                             GROUP BY asn) i ON i.asn = n.asn
-                 WHERE n.period_id = ?1
+                 WHERE n.period_id = ?1 AND n.excluded IS NULL
                  GROUP BY n.{column} ORDER BY n.{column} IS NULL, n.{column}"
             ))
             .map_err(&e)?;
@@ -1593,11 +1657,21 @@ impl PeriodWriter<'_> {
     pub fn add_network(&mut self, n: &NetworkRow) -> Result<(), StoreError> {
         self.tx
             .prepare_cached(
-                "INSERT INTO networks (period_id, asn, holder, country, rir, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO networks (period_id, asn, holder, country, rir, status,
+                                       visibility, excluded)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )
             .and_then(|mut st| {
-                st.execute(params![self.period_id, n.asn.0, n.holder, n.country, n.rir, n.status])
+                st.execute(params![
+                    self.period_id,
+                    n.asn.0,
+                    n.holder,
+                    n.country,
+                    n.rir,
+                    n.status,
+                    n.visibility.as_str(),
+                    n.excluded
+                ])
             })
             .map_err(sql(&self.path, "writing a network"))?;
         self.networks += 1;
@@ -1642,7 +1716,7 @@ impl PeriodWriter<'_> {
                     counts.3,
                     counts.4,
                     m.rpki_value,
-                    m.rpki_band.as_str(),
+                    m.rpki_band.map(Band::as_str),
                     m.irr_value,
                     m.irr_band.map(Band::as_str),
                     f.filtering_raw,

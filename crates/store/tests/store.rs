@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use manrs_engine::{Band, RovState, Score, SnapshotRoute};
+use manrs_engine::{Band, RovState, Score, SnapshotRoute, Visibility};
 use manrs_store::{
     FigureRow, IncidentRow, IrrEvidence, MetricRow, NetworkQuery, NetworkRow, PeriodInfo,
     PeriodMeta, RouteQuery, RouteRow, SCHEMA_VERSION, SourceRow, Store, StoreError, VrpRow,
@@ -57,8 +57,8 @@ fn metric(asn: u32, routes: u64) -> MetricRow {
         invalid: 0,
         not_found: 0,
         irr_covered: None,
-        rpki_value: 1.0,
-        rpki_band: Band::Ready,
+        rpki_value: Some(1.0),
+        rpki_band: Some(Band::Ready),
         irr_value: None,
         irr_band: None,
         figures: FigureRow::default(),
@@ -157,8 +157,18 @@ fn every_row_round_trips() {
         country: Some("NL".into()),
         rir: Some("ripencc".into()),
         status: Some("assigned".into()),
+        visibility: Visibility::Origin,
+        excluded: None,
     };
-    let bare = NetworkRow { asn: Asn(64501), holder: None, country: None, rir: None, status: None };
+    let bare = NetworkRow {
+        asn: Asn(64501),
+        holder: None,
+        country: None,
+        rir: None,
+        status: None,
+        visibility: Visibility::Origin,
+        excluded: None,
+    };
     let m = MetricRow {
         asn: Asn(64500),
         routes: 4,
@@ -166,8 +176,8 @@ fn every_row_round_trips() {
         invalid: 1,
         not_found: 1,
         irr_covered: Some(3),
-        rpki_value: 0.0,
-        rpki_band: Band::Lagging,
+        rpki_value: Some(0.0),
+        rpki_band: Some(Band::Lagging),
         irr_value: Some(0.75),
         irr_band: Some(Band::Aspiring),
         figures: FigureRow {
@@ -301,6 +311,8 @@ fn a_replacement_is_swapped_in_atomically() {
         country: None,
         rir: None,
         status: None,
+        visibility: Visibility::Origin,
+        excluded: None,
     })
     .unwrap();
     w.commit(&json!({"run": 1})).unwrap();
@@ -628,7 +640,15 @@ fn a_failed_row_does_not_spoil_the_period() {
     let (_dir, path) = temp_db();
     let mut store = Store::open(&path).unwrap();
     let mut w = store.begin_period(&meta("2026-02"), false).unwrap();
-    let n = NetworkRow { asn: Asn(64500), holder: None, country: None, rir: None, status: None };
+    let n = NetworkRow {
+        asn: Asn(64500),
+        holder: None,
+        country: None,
+        rir: None,
+        status: None,
+        visibility: Visibility::Origin,
+        excluded: None,
+    };
     w.add_network(&n).unwrap();
     let e = w.add_network(&n).unwrap_err();
     let text = e.to_string();
@@ -687,7 +707,10 @@ fn old_database(path: &Path, version: usize) {
                  1, 1, '3356', 'valid'),
                 (7, '9.0.0.0/8', 4, x'09000000000000000000000000000000', 8, 64500, 0, NULL,
                  NULL, 1, 1, '', 'invalid');
-         INSERT INTO networks (period_id, asn) VALUES (7, 64500);",
+         INSERT INTO networks (period_id, asn) VALUES (7, 64500);
+         INSERT INTO metrics (period_id, asn, routes, valid, invalid, not_found, rpki_value,
+                              rpki_band)
+         VALUES (7, 64500, 2, 1, 1, 0, 0.25, 'lagging');",
     )
     .unwrap();
     if version >= 3 {
@@ -708,6 +731,11 @@ fn old_databases_are_migrated_and_keep_their_periods() {
         assert_eq!((p.tool_version.as_str(), p.routes, p.networks), ("old", 2, 1), "v{version}");
         assert_eq!(listed(&store, "2026-02", &all()), ["9.0.0.0/8 64500", "10.0.0.0/8 64500"]);
         assert!(store.incidents(month("2026-02"), None).unwrap().is_empty());
+        // v5 rebuilt `metrics`: the values are kept; networks were origins.
+        let m = store.metrics(month("2026-02"), Asn(64500)).unwrap().unwrap();
+        assert_eq!((m.routes, m.rpki_value, m.rpki_band), (2, Some(0.25), Some(Band::Lagging)));
+        let n = store.network(month("2026-02"), Asn(64500)).unwrap().unwrap();
+        assert_eq!((n.visibility, n.excluded), (Visibility::Origin, None));
         // A migrated database takes new periods.
         write(&mut store, "2026-03", &[route("10.0.0.0/8", 1, RovState::Valid)], false).unwrap();
         drop(store);
@@ -735,7 +763,7 @@ fn migrating_to_v4_scores_filtering_from_stored_incidents() {
                               diagnostics)
          VALUES (7, 'mrt', 'u.bz2', 'mrt', 1, 1, 0, 0, '{}'), (8, 'mrt', 'u.bz2', 'mrt', 1, 1, 0, 0, '{}'),
                 (9, 'routes', 'ipasn.gz', 'ipasn', 1, 1, 0, 0, '{}');
-         INSERT INTO metrics (period_id, asn, routes, valid, invalid, not_found, rpki_value, rpki_band)
+         INSERT OR REPLACE INTO metrics (period_id, asn, routes, valid, invalid, not_found, rpki_value, rpki_band)
          VALUES (7, 64500, 2, 1, 1, 0, 0.0, 'lagging'), (7, 64501, 1, 1, 0, 0, 1.0, 'ready'),
                 (8, 64500, 1, 1, 0, 0, 1.0, 'ready'), (9, 64500, 1, 1, 0, 0, 1.0, 'ready');
          INSERT INTO incidents (period_id, asn, metric, weight, start, end, score, summary, evidence)
@@ -768,6 +796,8 @@ fn network(asn: u32, holder: &str, country: Option<&str>) -> NetworkRow {
         country: country.map(Into::into),
         rir: Some("ripencc".into()),
         status: Some("allocated".into()),
+        visibility: Visibility::Origin,
+        excluded: None,
     }
 }
 
@@ -798,9 +828,25 @@ fn networks_are_listed_filtered_and_aggregated() {
     w.add_network(&network(64503, "Nowhere", None)).unwrap();
     let mut lagging = metric(64501, 4);
     (lagging.valid, lagging.invalid, lagging.not_found) = (1, 1, 2);
-    (lagging.rpki_value, lagging.rpki_band) = (0.0, Band::Lagging);
+    (lagging.rpki_value, lagging.rpki_band) = (Some(0.0), Some(Band::Lagging));
     w.add_metrics(&metric(64500, 10)).unwrap();
     w.add_metrics(&lagging).unwrap();
+    // Seen only in paths: no route, so no RPKI figure, but filtering.
+    let transit =
+        NetworkRow { visibility: Visibility::Transit, ..network(64504, "Carrier", Some("NL")) };
+    w.add_network(&transit).unwrap();
+    let mut t = metric(64504, 0);
+    (t.valid, t.not_found, t.rpki_value, t.rpki_band) = (0, 0, None, None);
+    t.figures.filtering = Score { value: Some(1.0), band: Some(Band::Ready) };
+    w.add_metrics(&t).unwrap();
+    // Not delegated: kept and listed, not aggregated.
+    let bogon = NetworkRow {
+        excluded: Some("not delegated: ripencc available".into()),
+        ..network(64505, "Squatter", Some("NL"))
+    };
+    w.add_network(&bogon).unwrap();
+    w.add_metrics(&metric(64505, 3)).unwrap();
+    w.add_incident(&incident(64505, "M2", 1.0)).unwrap();
     w.add_incident(&incident(64500, "M2", 1.0)).unwrap();
     w.add_incident(&incident(64500, "M2", 0.5)).unwrap();
     w.add_incident(&incident(64502, "M3", 2.0)).unwrap();
@@ -809,10 +855,14 @@ fn networks_are_listed_filtered_and_aggregated() {
 
     let all = store.networks(m, &NetworkQuery::default()).unwrap();
     let asns: Vec<u32> = all.iter().map(|n| n.network.asn.0).collect();
-    assert_eq!(asns, [64500, 64501, 64502, 64503]);
+    assert_eq!(asns, [64500, 64501, 64502, 64503, 64504, 64505]);
+    assert_eq!(all[4].network.visibility, Visibility::Transit);
+    assert_eq!(all[4].metrics.as_ref().unwrap().rpki_band, None);
+    assert_eq!(all[5].network.excluded.as_deref(), Some("not delegated: ripencc available"));
+    assert_eq!(store.network(month("2026-07"), Asn(64505)).unwrap(), Some(bogon));
     assert_eq!((all[0].incidents, all[0].penalty), (2, 1.5));
     assert_eq!(all[0].metrics.as_ref().unwrap().routes, 10);
-    assert_eq!(all[1].metrics.as_ref().unwrap().rpki_band, Band::Lagging);
+    assert_eq!(all[1].metrics.as_ref().unwrap().rpki_band, Some(Band::Lagging));
     assert!(all[2].metrics.is_none());
     assert_eq!((all[3].incidents, all[3].penalty), (0, 0.0));
 
@@ -828,7 +878,7 @@ fn networks_are_listed_filtered_and_aggregated() {
     let page = store.networks(m, &q).unwrap();
     assert_eq!(page.len(), 1);
     assert_eq!(page[0].network.asn.0, 64501);
-    assert_eq!(store.count_networks(m, &q).unwrap(), 2);
+    assert_eq!(store.count_networks(m, &q).unwrap(), 4);
     let q = NetworkQuery { asn: Some(Asn(64502)), ..Default::default() };
     assert_eq!(store.count_networks(m, &q).unwrap(), 1);
 
@@ -836,7 +886,9 @@ fn networks_are_listed_filtered_and_aggregated() {
     let codes: Vec<Option<&str>> = eco.iter().map(|e| e.country.as_deref()).collect();
     assert_eq!(codes, [Some("BR"), Some("NL"), None]);
     let nl = &eco[1];
-    assert_eq!((nl.networks, nl.scored, nl.routes, nl.valid, nl.invalid), (2, 2, 14, 11, 1));
+    // 64505 is excluded; 64504 counts but has no RPKI figure.
+    assert_eq!((nl.networks, nl.scored, nl.routes, nl.valid, nl.invalid), (3, 2, 14, 11, 1));
+    assert_eq!((nl.filtering.measured, nl.filtering.mean), (1, Some(1.0)));
     assert_eq!(nl.rpki_mean, Some(0.5));
     assert_eq!(nl.rpki_bands, [1, 0, 1]);
     assert_eq!((nl.irr_mean, nl.irr_covered, nl.irr_bands), (None, None, [0, 0, 0]));
@@ -848,13 +900,13 @@ fn networks_are_listed_filtered_and_aggregated() {
     assert_eq!(rirs.len(), 1);
     assert_eq!(
         (rirs[0].country.as_deref(), rirs[0].networks, rirs[0].incidents),
-        (Some("ripencc"), 4, 3)
+        (Some("ripencc"), 5, 3)
     );
 
     let counts = store.incident_counts(m).unwrap();
     let counts: Vec<(&str, u64, u64)> =
         counts.iter().map(|c| (c.metric.as_str(), c.incidents, c.networks)).collect();
-    assert_eq!(counts, [("M2", 2, 1), ("M3", 1, 1)]);
+    assert_eq!(counts, [("M2", 3, 2), ("M3", 1, 1)]);
     assert!(store.networks(month("2026-01"), &NetworkQuery::default()).unwrap().is_empty());
 }
 

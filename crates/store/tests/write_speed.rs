@@ -11,7 +11,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::time::Instant;
 
-use manrs_engine::{Band, RovState, SnapshotRoute};
+use manrs_engine::{Band, RovState, SnapshotRoute, Visibility};
 use manrs_store::{
     FigureRow, IrrEvidence, MetricRow, NetworkRow, PeriodMeta, RouteQuery, RouteRow, Store, VrpRow,
 };
@@ -114,6 +114,8 @@ fn write_full_table_size_period() {
                 country: Some("NL".into()),
                 rir: Some("ripencc".into()),
                 status: Some("assigned".into()),
+                visibility: Visibility::Origin,
+                excluded: None,
             })
             .expect("network");
             w.add_metrics(&MetricRow {
@@ -123,8 +125,8 @@ fn write_full_table_size_period() {
                 invalid: 1,
                 not_found: 7,
                 irr_covered: Some(1),
-                rpki_value: 0.0,
-                rpki_band: Band::Lagging,
+                rpki_value: Some(0.0),
+                rpki_band: Some(Band::Lagging),
                 irr_value: Some(0.0625),
                 irr_band: Some(Band::Lagging),
                 figures: FigureRow::default(),

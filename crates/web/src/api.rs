@@ -208,6 +208,8 @@ pub fn as_json(n: &NetworkSummary) -> Value {
         "economy": n.network.country,
         "rir": n.network.rir,
         "status": n.network.status,
+        "visibility": n.network.visibility.as_str(),
+        "excluded": n.network.excluded,
         "routes": m.map_or(0, |m| m.routes),
         "rpki": m.map(|m| json!({"valid": m.valid, "invalid": m.invalid, "notFound": m.not_found})),
         "irrCovered": m.and_then(|m| m.irr_covered),
@@ -308,6 +310,12 @@ fn load_as(s: &Store, month: Option<Month>, asn: Asn) -> Result<(Month, NetworkS
                         country: None,
                         rir: None,
                         status: None,
+                        visibility: manrs_engine::Visibility::Transit,
+                        excluded: Some(
+                            "not a network of the period: an AS number not delegated, or a \
+                             period stored before transit-only networks were kept"
+                                .into(),
+                        ),
                     },
                     metrics: None,
                     incidents: incidents.len() as u64,
@@ -688,6 +696,11 @@ async fn summary(
             // The networks of an M49 area: those of its economies.
             let select = |m: Month| -> Result<Vec<NetworkSummary>, ApiError> {
                 let mut rows = s.networks(m, &q)?;
+                // Networks not delegated count only when asked for by AS
+                // (manrs-spec §2.1).
+                if asn.is_none() {
+                    rows.retain(|n| n.network.excluded.is_none());
+                }
                 if let Some(a) = area {
                     rows.retain(|n| {
                         n.network.country.as_deref().is_some_and(|c| m49::in_area(c, a.code))

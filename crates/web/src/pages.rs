@@ -72,6 +72,7 @@ fn env() -> &'static Environment<'static> {
             ("error.html", include_str!("../templates/error.html")),
             ("macros.html", include_str!("../templates/macros.html")),
             ("report.html", include_str!("../templates/report.html")),
+            ("m49.html", include_str!("../templates/m49.html")),
         ] {
             // The templates are part of the binary; a syntax error in one is
             // caught by the tests that render every page.
@@ -235,7 +236,7 @@ async fn overview(
                 "title": format!("Overview {month}"),
                 "month": month,
                 "months": months(s)?,
-                "period": info.map(|p| json!({"routes": p.routes, "networks": p.networks, "finishedAt": p.finished_at, "toolVersion": p.tool_version})),
+                "period": info.map(|p| json!({"routes": p.routes, "networks": p.networks, "finishedAt": p.finished_at, "toolVersion": p.tool_version, "universe": p.stats.get("universe")})),
                 "world": world,
                 "economies": economies,
                 "maxNetworks": max_networks,
@@ -273,7 +274,7 @@ async fn network(
             r["network"] = network.as_ref().map_or(Value::Null, as_json);
             r["history"] = history(s, asn, month)?;
             r["penalty"] = json!(report.penalty());
-            if let Some(m) = &report.metrics {
+            if let Some(m) = report.metrics.as_ref().filter(|m| m.routes > 0) {
                 let total = m.routes as f64;
                 r["explain"] = json!({
                     "raw": (m.valid as f64 - 10.0 * m.invalid as f64) / total,
@@ -352,13 +353,76 @@ async fn region(
     RawQuery(q): RawQuery,
 ) -> Result<Html<String>, PageError> {
     let lower = rir.to_ascii_lowercase().replace([' ', '-'], "");
-    let (key, label) = REGISTRIES.iter().find(|(k, _)| *k == lower).copied().ok_or_else(|| {
+    if let Some((key, label)) = REGISTRIES.iter().find(|(k, _)| *k == lower).copied() {
+        return scope_page(st, Scope::Registry(key, label), q).await;
+    }
+    let area = manrs_types::m49::find_area(&rir).ok_or_else(|| {
         ApiError::not_found(format!(
-            "no registry region {rir:?} (regions: {})",
+            "no region {rir:?}: a registry ({}) or a UN M49 region, sub-region or intermediate region by code or name (e.g. 150, Europe, 005)",
             REGISTRIES.map(|r| r.0).join(", ")
         ))
     })?;
-    scope_page(st, Scope::Registry(key, label), q).await
+    m49_page(st, area, q).await
+}
+
+/// A UN M49 region, sub-region or intermediate region: the five key
+/// figures of its networks (the shared `manrs report` document), its
+/// economies, its sub-regions, history and the change since the stored
+/// period before.
+async fn m49_page(
+    st: Arc<AppState>,
+    area: manrs_types::m49::M49Area,
+    q: Option<String>,
+) -> Result<Html<String>, PageError> {
+    use manrs_report::area::{Scope as Area, area_report};
+    use manrs_types::m49;
+    let p = Params::parse(q.as_deref(), &["month"])?;
+    let month = p.month()?;
+    let ctx = st
+        .with_store(move |s| {
+            let month = pick_month(s, month)?;
+            let all = months(s)?;
+            let before = all.iter().copied().filter(|m| *m < month).max();
+            let scope = Area::Region { code: area.code, name: area.name.to_string() };
+            let heading = format!("Region {} ({:03})", area.name, area.code);
+            let report = area_report(s, month, before, &scope)?.ok_or_else(|| {
+                ApiError::not_found(format!("no network in {heading} in {month}"))
+            })?;
+            let economies: Vec<Value> = s
+                .economies(month)?
+                .iter()
+                .filter(|e| e.country.as_deref().is_some_and(|c| m49::in_area(c, area.code)))
+                .map(economy_json)
+                .collect();
+            let parts: Vec<Value> = m49::areas()
+                .into_iter()
+                .filter(|a| a.code != area.code && is_part_of(a.code, area.code))
+                .map(|a| json!({"code": format!("{:03}", a.code), "name": a.name}))
+                .collect();
+            let figures: Vec<&str> =
+                manrs_engine::Figure::ALL.iter().map(|f| f.api_name()).collect();
+            Ok(json!({
+                "title": heading,
+                "heading": heading,
+                "code": format!("{:03}", area.code),
+                "month": month,
+                "months": all,
+                "r": report,
+                "figures": figures,
+                "economies": economies,
+                "parts": parts,
+            }))
+        })
+        .await?;
+    render("m49.html", ctx)
+}
+
+/// Whether M49 area `inner` lies inside `outer`: every economy of `inner`
+/// is in `outer`, and it has one.
+fn is_part_of(inner: u16, outer: u16) -> bool {
+    let mut members = manrs_types::m49::countries().filter(|c| manrs_types::m49::in_area(c, inner));
+    let Some(first) = members.next() else { return false };
+    manrs_types::m49::in_area(first, outer) && members.all(|c| manrs_types::m49::in_area(c, outer))
 }
 
 async fn scope_page(

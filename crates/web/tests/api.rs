@@ -8,7 +8,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use manrs_engine::{Band, RovState, Score, SnapshotRoute};
+use manrs_engine::{Band, RovState, Score, SnapshotRoute, Visibility};
 use manrs_store::{
     FigureRow, IncidentRow, IrrEvidence, MetricRow, NetworkRow, PeriodMeta, RouteRow, Store, VrpRow,
 };
@@ -40,6 +40,8 @@ fn network(asn: u32, holder: &str, cc: &str) -> NetworkRow {
         country: Some(cc.into()),
         rir: Some("ripencc".into()),
         status: Some("allocated".into()),
+        visibility: Visibility::Origin,
+        excluded: None,
     }
 }
 
@@ -60,8 +62,8 @@ fn metric(
         invalid,
         not_found,
         irr_covered: covered,
-        rpki_value: rpki.0,
-        rpki_band: rpki.1,
+        rpki_value: Some(rpki.0),
+        rpki_band: Some(rpki.1),
         irr_value: irr.map(|x| x.0),
         irr_band: irr.map(|x| x.1),
         figures: FigureRow::default(),
@@ -581,4 +583,113 @@ async fn status_and_metrics() {
         text.contains(r#"manrs_http_request_duration_seconds_count{route="/api/v2/ases/{asn}"} 3"#)
     );
     assert!(text.contains("manrs_periods 2"));
+}
+
+/// A store with the network universe of manrs-spec §2.1: origins in
+/// three economies of two M49 regions, a network seen only in AS paths
+/// (no route, filtering only) and an origin whose AS number is not
+/// delegated (listed, not aggregated); two periods for the comparison.
+fn universe_fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("universe.db");
+    let mut store = Store::open(&path).unwrap();
+    let scored = |asn: u32, rpki: f64, filtering: f64| MetricRow {
+        figures: FigureRow {
+            filtering_raw: Some(0.0),
+            filtering: Score { value: Some(filtering), band: Some(Band::Ready) },
+            ..FigureRow::default()
+        },
+        ..metric(asn, 1, 0, 0, None, (rpki, Band::Ready), None)
+    };
+    for (m, nl_rpki) in [("2026-06", 0.5), ("2026-07", 1.0)] {
+        let mut w = store.begin_period(&meta(m), false).unwrap();
+        w.add_network(&network(64500, "Dutch Net", "NL")).unwrap();
+        w.add_metrics(&scored(64500, nl_rpki, 1.0)).unwrap();
+        w.add_network(&network(64501, "German Net", "DE")).unwrap();
+        w.add_metrics(&scored(64501, 1.0, 1.0)).unwrap();
+        w.add_network(&network(64502, "Brazilian Net", "BR")).unwrap();
+        w.add_metrics(&scored(64502, 0.0, 1.0)).unwrap();
+        if m == "2026-07" {
+            let transit =
+                NetworkRow { visibility: Visibility::Transit, ..network(64510, "Carrier", "DE") };
+            w.add_network(&transit).unwrap();
+            w.add_metrics(&MetricRow {
+                routes: 0,
+                valid: 0,
+                rpki_value: None,
+                rpki_band: None,
+                ..scored(64510, 0.0, 0.5)
+            })
+            .unwrap();
+            let squatter = NetworkRow {
+                excluded: Some("not delegated: ripencc available".into()),
+                ..network(64511, "Squatter", "NL")
+            };
+            w.add_network(&squatter).unwrap();
+            w.add_metrics(&scored(64511, 0.0, 0.0)).unwrap();
+        }
+        w.commit(&json!({})).unwrap();
+    }
+    drop(store);
+    let state = manrs_web::AppState::open(&path).unwrap();
+    Fixture { _dir: dir, app: manrs_web::router(Arc::clone(&state)) }
+}
+
+#[tokio::test]
+async fn region_pages_and_the_network_universe() {
+    let f = universe_fixture();
+    let page = |uri: &'static str| {
+        let app = f.app.clone();
+        async move {
+            let (status, ctype, body) = get(&app, uri).await;
+            assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+            assert!(ctype.starts_with("text/html"), "{uri}");
+            body
+        }
+    };
+    // Europe: NL, DE and the transit network; the squatter is left out.
+    let eu = page("/regions/150").await;
+    assert!(eu.contains("Region Europe (150)"), "heading");
+    assert!(eu.contains("3 networks (2 originating routes) in 2 economies"), "counts");
+    assert!(eu.contains(r#"href="/economies/DE?month=2026-07""#), "DE listed");
+    assert!(!eu.contains(r#"href="/economies/BR"#), "BR is not in Europe");
+    assert!(eu.contains(r#"href="/regions/155?month=2026-07">Western Europe</a>"#), "parts");
+    // routingInformationRPKI: mean over NL and DE, 100 %, up from 75 %
+    // (+25 points); filtering over the three, (1 + 1 + 0.5) / 3.
+    let row = |id: &str| {
+        let at = eu.find(&format!("<tr><td>{id}</td>")).unwrap_or_else(|| panic!("{id} row"));
+        eu[at..at + eu[at..].find("</tr>").unwrap()].to_string()
+    };
+    let rpki = row("routingInformationRPKI");
+    assert!(rpki.contains("100.0%") && rpki.contains("75.0%") && rpki.contains("+25.0"), "{rpki}");
+    assert!(row("filtering").contains("83.3%"), "{}", row("filtering"));
+    // By name, and a sub-region; an unknown name is a 404 naming M49.
+    let we = page("/regions/Western%20Europe").await;
+    assert!(we.contains("Region Western Europe (155)"));
+    let sa = page("/regions/005?month=2026-06").await;
+    assert!(sa.contains("1 networks (1 originating routes) in 1 economies"));
+    assert!(sa.contains("No stored period before 2026-06"));
+    let (status, _, body) = get(&f.app, "/regions/atlantis").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("UN M49"), "{body}");
+    // The registry regions still work.
+    let rir = page("/regions/ripencc").await;
+    assert!(rir.contains(r#"id="eco-networks">4<"#), "{rir}");
+
+    // A transit-only network: filtering, no Action 4 figures.
+    let t = page("/networks/64510").await;
+    assert!(t.contains(r#"id="kf-transit""#) && t.contains(r#"id="why-transit""#));
+    assert!(t.contains(r#"<div class="k">filtering</div><div class="v">50.0%</div>"#));
+    let j = json_ok(&f.app, "/api/v2/ases/64510").await;
+    assert_eq!((j["visibility"].as_str(), j["routes"].as_u64()), (Some("transit"), Some(0)));
+    let rpki =
+        j["keyFigures"].as_array().unwrap().iter().find(|k| k["id"] == "routingInformationRPKI");
+    assert_eq!(rpki.unwrap()["band"], "no_data_available");
+    // An excluded network is explained and not aggregated.
+    let x = page("/networks/64511").await;
+    assert!(x.contains(r#"id="excluded""#) && x.contains("ripencc available"));
+    let nl = json_ok(&f.app, "/api/v2/scores/summary?region=NL").await;
+    assert_eq!(nl["networks"], 1);
+    let all = json_ok(&f.app, "/api/v2/ases").await;
+    assert_eq!(all["ases"].as_array().unwrap().len(), 5, "every network is listed");
 }
