@@ -340,7 +340,16 @@ async fn one_as(
             let mut v = as_json(&n);
             v["month"] = json!(month);
             v["keyFigures"] = key_figures(n.metrics.as_ref());
-            v["history"] = history(s, asn, month)?;
+            let h = history(s, asn, month)?;
+            let (since, change) = trend(&h);
+            if let Some(list) = v["keyFigures"].as_array_mut() {
+                for k in list {
+                    let id = k["id"].as_str().unwrap_or_default().to_string();
+                    k["trend"] = change[&id].clone();
+                }
+            }
+            v["trendSince"] = json!(since);
+            v["history"] = h;
             Ok(v)
         })
         .await?;
@@ -382,6 +391,24 @@ pub fn history(s: &Store, asn: Asn, upto: Month) -> Result<Value, ApiError> {
         out.push(row);
     }
     Ok(Value::Array(out))
+}
+
+/// The change of each key figure since the stored period before the last
+/// one of a [`history`] (oldest first): that period, and per figure API name
+/// the difference, `null` when either period has no value.
+pub fn trend(history: &Value) -> (Option<Value>, Value) {
+    let rows = history.as_array().map(Vec::as_slice).unwrap_or_default();
+    let mut out = serde_json::Map::new();
+    let pair = match rows {
+        [.., before, now] => Some((before, now)),
+        _ => None,
+    };
+    for f in Figure::ALL {
+        let id = f.api_name();
+        let d = pair.and_then(|(b, n)| Some(n[id].as_f64()? - b[id].as_f64()?));
+        out.insert(id.into(), json!(d));
+    }
+    (pair.map(|(b, _)| b["month"].clone()), Value::Object(out))
 }
 
 async fn as_routes(

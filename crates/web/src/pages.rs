@@ -272,7 +272,11 @@ async fn network(
             let network =
                 s.networks(month, &NetworkQuery { asn: Some(asn), ..Default::default() })?.pop();
             r["network"] = network.as_ref().map_or(Value::Null, as_json);
-            r["history"] = history(s, asn, month)?;
+            let h = history(s, asn, month)?;
+            let (since, change) = crate::api::trend(&h);
+            r["trendSince"] = json!(since);
+            r["trend"] = change;
+            r["history"] = h;
             r["penalty"] = json!(report.penalty());
             if let Some(m) = report.metrics.as_ref().filter(|m| m.routes > 0) {
                 let total = m.routes as f64;

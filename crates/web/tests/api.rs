@@ -280,14 +280,23 @@ async fn one_network_with_history_and_evidence() {
     );
     assert_eq!(
         v["keyFigures"][4],
-        json!({"id": "routingInformationRPKI", "value": 0.0, "band": "lagging"})
+        json!({"id": "routingInformationRPKI", "value": 0.0, "band": "lagging", "trend": -1.0}),
+        "100 % in 2026-06"
     );
-    assert_eq!(v["keyFigures"][0], json!({"id": "filtering", "value": 0.6, "band": "aspiring"}));
+    assert_eq!(v["trendSince"], "2026-06");
+    assert_eq!(
+        v["keyFigures"][0],
+        json!({"id": "filtering", "value": 0.6, "band": "aspiring", "trend": null}),
+        "no filtering figure in 2026-06"
+    );
     assert_eq!(
         v["keyFigures"][1],
-        json!({"id": "antiSpoofing", "value": null, "band": "no_data_available"})
+        json!({"id": "antiSpoofing", "value": null, "band": "no_data_available", "trend": null})
     );
-    assert_eq!(v["keyFigures"][2], json!({"id": "coordination", "value": 1.0, "band": "ready"}));
+    assert_eq!(
+        v["keyFigures"][2],
+        json!({"id": "coordination", "value": 1.0, "band": "ready", "trend": null})
+    );
     let h = v["history"].as_array().unwrap();
     assert_eq!(h.len(), 2);
     assert_eq!(
@@ -662,6 +671,17 @@ async fn region_pages_and_the_network_universe() {
     };
     let rpki = row("routingInformationRPKI");
     assert!(rpki.contains("100.0%") && rpki.contains("75.0%") && rpki.contains("+25.0"), "{rpki}");
+    // A network's trend: its RPKI figure rose from 50 % to 100 %.
+    let nl = json_ok(&f.app, "/api/v2/ases/64500").await;
+    assert_eq!(nl["trendSince"], "2026-06");
+    let k = |id: &str| {
+        nl["keyFigures"].as_array().unwrap().iter().find(|k| k["id"] == id).unwrap().clone()
+    };
+    assert_eq!(k("routingInformationRPKI")["trend"].as_f64(), Some(0.5));
+    assert_eq!(k("filtering")["trend"].as_f64(), Some(0.0));
+    assert!(k("antiSpoofing")["trend"].is_null(), "no data in either period");
+    let p = page("/networks/64500").await;
+    assert!(p.contains("+50.0 points since 2026-06"), "trend on the card");
     assert!(row("filtering").contains("83.3%"), "{}", row("filtering"));
     // By name, and a sub-region; an unknown name is a 404 naming M49.
     let we = page("/regions/Western%20Europe").await;
