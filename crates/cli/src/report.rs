@@ -6,12 +6,14 @@
 //! ```text
 //! manrs report --db F [--period YYYY-MM] [--compare YYYY-MM]
 //!              [--asn N | --economy CC | --registry RIR | --region NAME|M49 | --all-networks]
+//!              [--versus CC|RIR|NAME|M49|world]
 //!              [--format text|json|csv|html] [--output FILE]
 //! ```
 //!
 //! Aggregates are the mean over the networks that have the figure and the
 //! networks per band (docs/key-figures.md). The comparison defaults to the
-//! stored period before `--period`.
+//! stored period before `--period`; `--versus` compares two selections
+//! (e.g. an economy with its region) in the same period instead.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,7 +21,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use manrs_engine::Figure;
-use manrs_report::area::Scope;
+use manrs_report::area::{Scope, area_summary, comparison_json};
 use manrs_report::{figure, score_json};
 use manrs_store::{NetworkQuery, Store};
 use manrs_types::{Asn, Month};
@@ -60,6 +62,11 @@ pub struct Args {
     /// (e.g. "South America" or 005).
     #[arg(long, group = "scope")]
     region: Option<String>,
+    /// Compare the scope with another selection in the same period instead
+    /// of with another period: an economy (BR), a registry (ripencc), a UN
+    /// M49 region by name or code, or `world`.
+    #[arg(long, conflicts_with_all = ["compare", "asn", "all_networks"])]
+    versus: Option<String>,
     /// Every network of the period, one row each (csv or json).
     #[arg(long, group = "scope")]
     all_networks: bool,
@@ -88,7 +95,20 @@ pub fn run(args: Args) -> Result<ExitCode> {
         render(&report, args.format, &format!("AS{}", asn.0))?
     } else {
         let scope = scope(&args)?;
-        let report = area_report(&store, month, compare, &scope)?;
+        let mut report = area_report(&store, month, compare, &scope)?;
+        if let Some(key) = &args.versus {
+            let other = selection(key)?;
+            let (Some(a), Some(b)) =
+                (area_summary(&store, month, &other)?, area_summary(&store, month, &scope)?)
+            else {
+                bail!("no network of {} in {month}", other.label());
+            };
+            let mut c = comparison_json(&a, &b);
+            c["from"] = json!(other.label());
+            c["to"] = json!(scope.label());
+            c["month"] = json!(month);
+            report["comparison"] = c;
+        }
         render(&report, args.format, &scope.label())?
     };
     match &args.output {
@@ -127,6 +147,25 @@ fn scope(args: &Args) -> Result<Scope> {
         return region_scope(r);
     }
     Ok(Scope::World)
+}
+
+/// The selection of `--versus`: `world`, a registry, an economy (two
+/// letters) or a UN M49 region.
+fn selection(key: &str) -> Result<Scope> {
+    let k = key.trim();
+    let lower = k.to_ascii_lowercase();
+    if lower == "world" {
+        return Ok(Scope::World);
+    }
+    if ["afrinic", "apnic", "arin", "lacnic", "ripencc"].contains(&lower.as_str()) {
+        return Ok(Scope::Registry(lower));
+    }
+    if k.len() == 2 && k.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Ok(Scope::Economy(k.to_ascii_uppercase()));
+    }
+    region_scope(k).with_context(|| {
+        format!("--versus {key:?}: not world, a registry, an economy code or a UN M49 region")
+    })
 }
 
 /// A UN M49 region, sub-region or intermediate region.

@@ -446,9 +446,35 @@ fn report_on_the_demo(db: &Path) {
     let inside = jul
         .iter()
         .filter(|n| n["economy"].as_str().is_some_and(|e| manrs_types::m49::in_area(e, sub.code)))
+        .filter(|n| n["excluded"].is_null())
         .count();
     assert!(inside >= count(&jul, &cc));
     assert_eq!(g["summary"]["networks"].as_u64(), Some(inside as u64), "{}", sub.name);
+    // Two selections in one period: the economy against its sub-region,
+    // each side the figure of its own report.
+    let o =
+        manrs(&["report", "--db", d, "--economy", &cc, "--versus", sub.name, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let c = &v["comparison"];
+    assert_eq!(c["from"].as_str(), Some(format!("region {} ({:03})", sub.name, sub.code).as_str()));
+    assert_eq!(c["to"].as_str(), Some(format!("economy {cc}").as_str()));
+    assert_eq!(
+        (c["networksFrom"].as_u64(), c["networksTo"].as_u64()),
+        (Some(inside as u64), v["summary"]["networks"].as_u64())
+    );
+    for (i, k) in c["keyFigures"].as_array().unwrap().iter().enumerate() {
+        assert_eq!(k["from"], g["summary"]["keyFigures"][i]["value"], "{}", k["id"]);
+        assert_eq!(k["to"], v["summary"]["keyFigures"][i]["value"], "{}", k["id"]);
+    }
+    let o = manrs(&["report", "--db", d, "--economy", &cc, "--versus", "world"]);
+    assert!(
+        stdout(&o).contains(&format!("Comparison the world -> economy {cc}")),
+        "{}",
+        stdout(&o)
+    );
+    let o = manrs(&["report", "--db", d, "--economy", &cc, "--versus", "Atlantis"]);
+    assert!(!o.status.success() && stderr(&o).contains("--versus"), "{}", stderr(&o));
     let o = manrs(&["report", "--db", d, "--region", "Atlantis"]);
     assert!(!o.status.success() && stderr(&o).contains("not a UN M49 region"), "{}", stderr(&o));
     // A network: its figures per period.
