@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use manrs_engine::Band;
 use manrs_input::Input;
 use manrs_manifest::Manifest;
-use manrs_pipeline::{Quiet, ingest_period, store_period};
+use manrs_pipeline::{Ingested, PeriodOutcome, Quiet, ingest_period, store_period};
 use manrs_store::{MetricRow, Store};
 use manrs_types::{Asn, Mode};
 
@@ -68,6 +68,22 @@ fn routes_for(asns: &BTreeSet<u32>, path: &Path) {
     std::fs::write(path, text).unwrap();
 }
 
+/// Stores the ingested first period of `manifest`.
+fn store_first(store: &mut Store, manifest: &Manifest, ingested: Ingested) -> PeriodOutcome {
+    let (_, outcome) = store_period(
+        store,
+        ingested,
+        &manifest.analysis,
+        &manifest.profile,
+        None,
+        0,
+        false,
+        &Quiet,
+    )
+    .unwrap();
+    outcome
+}
+
 fn by_asn(rows: &[MetricRow], asn: u32) -> &MetricRow {
     rows.iter().find(|m| m.asn == Asn(asn)).unwrap()
 }
@@ -105,17 +121,7 @@ inputs = [
     // 100006 has no timestamp; 100007 has an unknown spoof value.
     assert_eq!(spoofer_report.diagnostics.total(), 2, "{:?}", spoofer_report.diagnostics);
     let mut store = Store::open(&dir.path().join("a.db")).unwrap();
-    let (_, outcome) = store_period(
-        &mut store,
-        ingested,
-        &manifest.analysis,
-        &manifest.profile,
-        None,
-        0,
-        false,
-        &Quiet,
-    )
-    .unwrap();
+    let outcome = store_first(&mut store, &manifest, ingested);
     let s = &outcome.actions23;
     assert_eq!((s.peeringdb_networks, s.peeringdb_contacts), (500, 40));
     assert_eq!(s.peeringdb_contacts_unmatched, 6);
@@ -199,17 +205,7 @@ inputs = [
     assert_eq!((report.records, report.used), (4, 3));
     assert_eq!(report.diagnostics.total(), 1, "the 404 answer");
     let mut store = Store::open(&dir.path().join("r.db")).unwrap();
-    let (_, outcome) = store_period(
-        &mut store,
-        ingested,
-        &manifest.analysis,
-        &manifest.profile,
-        None,
-        0,
-        false,
-        &Quiet,
-    )
-    .unwrap();
+    let outcome = store_first(&mut store, &manifest, ingested);
     assert_eq!((outcome.actions23.rdap_autnums, outcome.actions23.contact_networks), (3, 4));
     let rows = store.all_metrics(manifest.periods[0].month).unwrap();
     let coordination = |asn| by_asn(&rows, asn).figures.coordination.band;

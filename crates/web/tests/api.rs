@@ -215,6 +215,13 @@ async fn json_ok(app: &Router, uri: &str) -> Value {
     serde_json::from_str(&body).unwrap()
 }
 
+async fn html_ok(app: &Router, uri: &str) -> String {
+    let (status, ctype, body) = get(app, uri).await;
+    assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+    assert!(ctype.starts_with("text/html"), "{uri}");
+    body
+}
+
 async fn error(app: &Router, uri: &str, want: StatusCode) -> String {
     let (status, ctype, body) = get(app, uri).await;
     assert_eq!(status, want, "{uri}: {body}");
@@ -499,15 +506,7 @@ async fn the_openapi_document_matches_the_router() {
 #[tokio::test]
 async fn pages_render_real_values() {
     let f = fixture();
-    let page = |uri: &'static str| {
-        let app = f.app.clone();
-        async move {
-            let (status, ctype, body) = get(&app, uri).await;
-            assert_eq!(status, StatusCode::OK, "{uri}: {body}");
-            assert!(ctype.starts_with("text/html"), "{uri}");
-            body
-        }
-    };
+    let page = |uri: &'static str| html_ok(&f.app, uri);
     let o = page("/").await;
     assert!(o.contains("State of routing security, 2026-07"));
     assert!(o.contains(r#"id="networks">3<"#), "networks card");
@@ -647,15 +646,7 @@ fn universe_fixture() -> Fixture {
 #[tokio::test]
 async fn region_pages_and_the_network_universe() {
     let f = universe_fixture();
-    let page = |uri: &'static str| {
-        let app = f.app.clone();
-        async move {
-            let (status, ctype, body) = get(&app, uri).await;
-            assert_eq!(status, StatusCode::OK, "{uri}: {body}");
-            assert!(ctype.starts_with("text/html"), "{uri}");
-            body
-        }
-    };
+    let page = |uri: &'static str| html_ok(&f.app, uri);
     // Europe: NL, DE and the transit network; the squatter is left out.
     let eu = page("/regions/150").await;
     assert!(eu.contains("Region Europe (150)"), "heading");
