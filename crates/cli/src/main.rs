@@ -18,6 +18,7 @@ macro_rules! outln {
     }};
 }
 
+mod admin;
 mod check;
 mod demo;
 mod incidents;
@@ -64,6 +65,8 @@ enum Command {
     /// world, with history and a comparison of two periods; or every
     /// network's key figures as CSV.
     Report(report::Args),
+    /// Manage accounts: `manrs admin create-user --db F --email E --role R`.
+    Admin(admin::Args),
 }
 
 fn main() -> ExitCode {
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         Command::Incidents(args) => incidents::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Report(args) => report::run(args),
+        Command::Admin(args) => admin::run(args),
     };
     match result {
         Ok(code) => code,
