@@ -23,6 +23,7 @@ mod check;
 mod demo;
 mod incidents;
 mod inspect;
+mod programme;
 mod progress;
 mod report;
 mod rov;
@@ -67,6 +68,9 @@ enum Command {
     Report(report::Args),
     /// Manage accounts: `manrs admin create-user --db F --email E --role R`.
     Admin(admin::Args),
+    /// The MANRS programme: monthly conformance reports by e-mail or to an
+    /// outbox.
+    Programme(programme::Args),
 }
 
 fn main() -> ExitCode {
@@ -81,6 +85,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Report(args) => report::run(args),
         Command::Admin(args) => admin::run(args),
+        Command::Programme(args) => programme::run(args),
     };
     match result {
         Ok(code) => code,
