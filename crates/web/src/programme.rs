@@ -427,6 +427,9 @@ fn decide(s: &Store, who: &Who, id: i64, decision: &str, reason: &str) -> Result
     if reason.chars().count() > 5000 {
         return Err(ApiError::bad_request("the reason is longer than 5000 characters"));
     }
+    if s.application(id)?.is_none() {
+        return Err(ApiError::not_found(format!("no application {id}")));
+    }
     let t = now();
     let today = manrs_types::format_utc(t).chars().take(10).collect::<String>();
     s.decide_application(id, who.user.id, decision, reason, &new_uuid()?, &today, t)?;
@@ -880,6 +883,9 @@ fn decide_feedback(
             )));
         }
     };
+    if s.feedback(id)?.is_none() {
+        return Err(ApiError::not_found(format!("no feedback {id}")));
+    }
     let adjusted = s.decide_feedback(id, who.user.id, accept, reason.trim(), now())?;
     let f = s.feedback(id)?.ok_or_else(|| ApiError::not_found(format!("no feedback {id}")))?;
     let mut v = feedback_json(&f);

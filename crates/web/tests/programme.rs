@@ -581,6 +581,34 @@ async fn apply_review_approve_listed() {
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.message(), format!("application {id} is approved, not waiting for review"));
+    let r = audit
+        .api(
+            "POST",
+            "/api/v2/applications/999/decision",
+            Some(&audit_key),
+            json!({"decision": "approve"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = audit
+        .api(
+            "POST",
+            "/api/v2/feedback/999/decision",
+            Some(&audit_key),
+            json!({"decision": "accept"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = audit
+        .api(
+            "POST",
+            "/api/v2/applications/x/decision",
+            Some(&audit_key),
+            json!({"decision": "approve"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
 
     // Listed: the public table, the API and the CSV, with key figures.
     let r = Client::new(&fx.app, [192, 0, 2, 50])
