@@ -8,7 +8,9 @@
 //!   `manrs admin create-user`) reviews it beside the network's readiness
 //!   history and open incidents and approves it, and the organisation is
 //!   listed in the public participants table with the figures the API
-//!   gives.
+//!   gives. On the way, form posts without the session's CSRF token are
+//!   refused: from the site itself (403) and from another origin (the
+//!   `SameSite=Strict` session cookie is not sent; nothing is stored).
 //! * feedback -> accept -> rescored: the participant marks one of its
 //!   incidents as a false positive, the auditor accepts it, and the page
 //!   shows `filtering` recomputed without it (the engine's function, the
@@ -174,7 +176,10 @@ impl Tab {
     }
 
     fn eval(&mut self, js: &str) -> Value {
-        let r = self.call("Runtime.evaluate", json!({"expression": js, "returnByValue": true}));
+        let r = self.call(
+            "Runtime.evaluate",
+            json!({"expression": js, "returnByValue": true, "awaitPromise": true}),
+        );
         assert!(r["exceptionDetails"].is_null(), "{js}: {r}");
         r["result"]["value"].clone()
     }
@@ -387,6 +392,34 @@ fn programme_workflows_in_chromium() {
     assert!(application.starts_with("/programme/applications/"), "{application}");
     assert_eq!(tab.text("#application-status"), "submitted");
     assert!(tab.html().find("decision-form").is_none(), "the applicant cannot decide");
+    // A form post without the session's CSRF token is refused, from the
+    // site itself (cookies sent) and from another origin (the SameSite
+    // cookie is not sent either).
+    let status = tab.eval(&format!(
+        "fetch('/programme/applications/{id}/decision', {{method: 'POST', body: new URLSearchParams({{decision: 'approve'}})}}).then(r => r.status)",
+        id = application.rsplit('/').next().unwrap()
+    ));
+    assert_eq!(status, json!(403), "same-origin post without a token");
+    let status = tab.eval(
+        "fetch('/programme/apply', {method: 'POST', body: new URLSearchParams({programme: 'network-operators', organisation: 'Forged'})}).then(r => r.status)",
+    );
+    assert_eq!(status, json!(403));
+    let forged = format!(
+        "data:text/html,<form method=post action='{base}/programme/apply'><input name=programme value=network-operators>\
+         <input name=organisation value=Forged></form><script>document.forms[0].submit()</script>"
+    );
+    tab.eval("window.__old = true");
+    tab.call("Page.navigate", json!({"url": forged}));
+    std::thread::sleep(Duration::from_secs(2));
+    let landed = tab.eval("location.href").as_str().unwrap_or_default().to_string();
+    // The session cookie stayed home: the post arrived without a session
+    // and was sent to the login form.
+    assert!(landed.ends_with("/login?next=/programme/apply"), "cross-site post: {landed}");
+    {
+        let store = Store::open_existing(&db).unwrap();
+        assert_eq!(store.applications(None, None).unwrap().len(), 1, "nothing forged was stored");
+    }
+    tab.go(&format!("{base}{application}"));
     tab.logout();
 
     tab.login(&base, "auditor@example.org", "auditor password 1");
