@@ -18,10 +18,12 @@ macro_rules! outln {
     }};
 }
 
+mod admin;
 mod check;
 mod demo;
 mod incidents;
 mod inspect;
+mod programme;
 mod progress;
 mod report;
 mod rov;
@@ -64,6 +66,11 @@ enum Command {
     /// world, with history and a comparison of two periods; or every
     /// network's key figures as CSV.
     Report(report::Args),
+    /// Manage accounts: `manrs admin create-user --db F --email E --role R`.
+    Admin(admin::Args),
+    /// The MANRS programme: monthly conformance reports by e-mail or to an
+    /// outbox.
+    Programme(programme::Args),
 }
 
 fn main() -> ExitCode {
@@ -77,6 +84,8 @@ fn main() -> ExitCode {
         Command::Incidents(args) => incidents::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Report(args) => report::run(args),
+        Command::Admin(args) => admin::run(args),
+        Command::Programme(args) => programme::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,4 +1,4 @@
-//! `manrs serve --db F [--listen ADDR]`: the dashboard and the public JSON
+//! `manrs serve --db F [--listen ADDR] [--secure-cookies]`: the dashboard and the public JSON
 //! API (manrs-spec §3.1, §3.3.2) over a database written by `manrs run` or
 //! `manrs demo`, until Ctrl-C.
 
@@ -17,18 +17,28 @@ pub struct Args {
     /// The address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Mark session cookies `Secure` (when users reach the server over
+    /// HTTPS, e.g. through a TLS-terminating proxy).
+    #[arg(long)]
+    secure_cookies: bool,
 }
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<ExitCode> {
-    serve(&args.db, args.listen)?;
+    let options = manrs_web::Options { secure_cookies: args.secure_cookies };
+    serve_with(&args.db, args.listen, options)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Serves `db` on `listen` until Ctrl-C or SIGTERM, printing the address
 /// once it is bound.
 pub fn serve(db: &Path, listen: SocketAddr) -> Result<()> {
-    let state = manrs_web::AppState::open(db)?;
+    serve_with(db, listen, manrs_web::Options::default())
+}
+
+/// [`serve`] with options.
+pub fn serve_with(db: &Path, listen: SocketAddr, options: manrs_web::Options) -> Result<()> {
+    let state = manrs_web::AppState::open_with(db, options)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -43,6 +43,13 @@ use rusqlite::{
 };
 use serde_json::Value;
 
+pub mod programme;
+
+pub use programme::{
+    AdjustedScore, ApplicationRow, AuditRow, FeedbackRow, IncidentRef, ParticipantRow, SessionRow,
+    UserRow,
+};
+
 /// The schema, one script per version (index + 1 = `user_version`).
 ///
 /// Each script runs in one transaction together with the `user_version`
@@ -224,6 +231,10 @@ FROM metrics;
 DROP TABLE metrics;
 ALTER TABLE metrics_v5 RENAME TO metrics;
 "#,
+    // Version 6: the programme (accounts, applications, participants,
+    // feedback and scores adjusted by it, report deliveries, audit log):
+    // new tables only, independent of the ones above.
+    programme::PROGRAMME_SCHEMA,
 ];
 
 /// The schema version this code writes: the number of [`MIGRATIONS`].
@@ -292,6 +303,15 @@ pub enum StoreError {
         context: &'static str,
         /// The error.
         source: rusqlite::Error,
+    },
+    /// A programme write refused by a rule (an account that exists, an
+    /// application not waiting for review...), with the reason.
+    #[error("{message}")]
+    Refused {
+        /// The database.
+        path: PathBuf,
+        /// Why.
+        message: String,
     },
     /// A stored value that does not parse (a damaged database).
     #[error("{}: corrupt value in column {column}: {value}", path.display())]

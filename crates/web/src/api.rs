@@ -13,10 +13,9 @@
 //! an unknown AS, period or path a 404, each as `{"error": {"status",
 //! "message"}}`.
 //!
-//! Not here yet: `/participants` and `/asns` (the programme, with accounts
-//! and API keys, comes with the programme issue) and the filtering,
-//! anti-spoofing and coordination key figures (the key-figures issue); the
-//! incidents behind filtering are served already.
+//! The programme's endpoints (`/participants`, `/asns`, accounts,
+//! applications, feedback, reports) are in [`crate::programme`] and
+//! [`crate::auth`].
 
 use std::sync::Arc;
 
@@ -162,7 +161,7 @@ pub fn parse_asn(v: &str) -> Result<Asn, ApiError> {
 }
 
 /// A JSON body, or the list under `key` as CSV.
-fn respond(csv: bool, key: &str, body: Value, name: &str) -> Response {
+pub(crate) fn respond(csv: bool, key: &str, body: Value, name: &str) -> Response {
     if csv {
         let empty = Vec::new();
         let items = body[key].as_array().unwrap_or(&empty);

@@ -13,17 +13,24 @@
 //! * `/status` (JSON) and `/metrics` (Prometheus text format) for the server
 //!   itself.
 //!
+//! * The programme ([`auth`], [`programme`]): accounts, applications and
+//!   their review, the public participants table, false-positive feedback
+//!   and conformance reports, as pages and under `/api/v2`.
+//!
 //! The store is synchronous SQLite: each request borrows a connection from
-//! a small pool and runs on Tokio's blocking threads. The server only
-//! reads; a `manrs run` may write new periods meanwhile (WAL mode), and they
-//! appear on the next request.
+//! a small pool and runs on Tokio's blocking threads. The server reads the
+//! stored periods and never writes them; it writes only the programme's
+//! tables (accounts, applications, feedback...). A `manrs run` may write
+//! new periods meanwhile (WAL mode), and they appear on the next request.
 
 pub mod api;
+pub mod auth;
 mod csvout;
 pub mod geo;
 mod metrics;
 pub mod openapi;
 pub mod pages;
+pub mod programme;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -56,6 +63,14 @@ pub enum ServeError {
     },
 }
 
+/// How the server runs.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Mark cookies `Secure` (set when the server is reached over HTTPS,
+    /// e.g. behind a TLS-terminating proxy).
+    pub secure_cookies: bool,
+}
+
 /// What every request shares.
 #[derive(Debug)]
 pub struct AppState {
@@ -63,18 +78,27 @@ pub struct AppState {
     pool: Mutex<Vec<Store>>,
     started: Instant,
     metrics: Metrics,
+    options: Options,
+    limiter: Mutex<auth::Limiter>,
 }
 
 impl AppState {
     /// Opens the database once (so a missing or foreign file fails at
     /// start, not at the first request) and keeps the connection for reuse.
     pub fn open(db: &Path) -> Result<Arc<AppState>, StoreError> {
+        AppState::open_with(db, Options::default())
+    }
+
+    /// [`AppState::open`] with options.
+    pub fn open_with(db: &Path, options: Options) -> Result<Arc<AppState>, StoreError> {
         let store = Store::open_existing(db)?;
         Ok(Arc::new(AppState {
             db: db.to_path_buf(),
             pool: Mutex::new(vec![store]),
             started: Instant::now(),
             metrics: Metrics::default(),
+            options,
+            limiter: Mutex::new(auth::Limiter::default()),
         }))
     }
 
@@ -117,27 +141,57 @@ pub struct ApiError {
     pub status: StatusCode,
     /// What was wrong, for the user.
     pub message: String,
+    /// Seconds to wait (429: `Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError { status, message: message.into(), retry_after: None }
+    }
+
+    /// 401: no or a bad login or key.
+    pub fn unauthorized(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, message)
+    }
+
+    /// 403: logged in, but not allowed.
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, message)
+    }
+
+    /// 409: the state does not allow it (an account that exists, a
+    /// decision already taken).
+    pub fn conflict(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, message)
+    }
+
+    /// 429 with the seconds to wait.
+    pub fn too_many(message: impl Into<String>, retry_after: u64) -> ApiError {
+        ApiError {
+            retry_after: Some(retry_after),
+            ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, message)
+        }
+    }
+
     /// 400: a bad value.
     pub fn bad_request(message: impl Into<String>) -> ApiError {
-        ApiError { status: StatusCode::BAD_REQUEST, message: message.into() }
+        ApiError::new(StatusCode::BAD_REQUEST, message)
     }
 
     /// 404: nothing there.
     pub fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError { status: StatusCode::NOT_FOUND, message: message.into() }
+        ApiError::new(StatusCode::NOT_FOUND, message)
     }
 
     /// 422: an unknown query parameter.
     pub fn unprocessable(message: impl Into<String>) -> ApiError {
-        ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, message: message.into() }
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message)
     }
 
     /// 500.
     pub fn internal(message: impl Into<String>) -> ApiError {
-        ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, message: message.into() }
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message)
     }
 
     /// A store failure: 500 with the store's message (it names the file
@@ -145,8 +199,9 @@ impl ApiError {
     pub fn store(e: StoreError) -> ApiError {
         match e {
             StoreError::Missing { .. } => {
-                ApiError { status: StatusCode::SERVICE_UNAVAILABLE, message: e.to_string() }
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
             }
+            StoreError::Refused { message, .. } => ApiError::conflict(message),
             e => ApiError::internal(e.to_string()),
         }
     }
@@ -161,7 +216,12 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({"error": {"status": self.status.as_u16(), "message": self.message}});
-        (self.status, [(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
+        let mut r =
+            (self.status, [(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response();
+        if let Some(s) = self.retry_after {
+            r.headers_mut().insert(header::RETRY_AFTER, s.into());
+        }
+        r
     }
 }
 
@@ -209,6 +269,8 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(api::routes())
         .merge(pages::routes())
+        .merge(auth::routes())
+        .merge(programme::routes())
         .route("/status", axum::routing::get(metrics::status))
         .route("/metrics", axum::routing::get(metrics::prometheus))
         .fallback(pages::not_found)

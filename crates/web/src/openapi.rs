@@ -204,6 +204,30 @@ pub fn endpoints() -> Vec<(&'static str, &'static str, Vec<P>, bool)> {
             vec![month(), format()],
             true,
         ),
+        (
+            "/api/v2/participants",
+            "MANRS participants (approved applications) with their areas, ASNs, member since, each action's conformance and key figures (the mean over their networks; filtering after accepted false-positive feedback).",
+            vec![
+                (
+                    "programme",
+                    "query",
+                    false,
+                    "network-operators, ixps, cdn-cloud or equipment-vendors.",
+                    json!({"type": "string"}),
+                ),
+                (
+                    "asn",
+                    "query",
+                    false,
+                    "Only the participant with this AS.",
+                    json!({"type": "string"}),
+                ),
+                month(),
+                format(),
+            ],
+            true,
+        ),
+        ("/api/v2/asns", "The AS numbers of approved participants.", vec![], false),
         ("/api/v2/openapi.json", "This document.", vec![], false),
     ]
 }
@@ -246,7 +270,7 @@ pub fn document() -> Value {
         "info": {
             "title": "manrs Observatory API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "MANRS readiness data of every network, with the evidence of every point lost. Names and shapes follow the MANRS Observatory API v2 where known. No key is needed for public data.",
+            "description": "MANRS readiness data of every network, with the evidence of every point lost. Names and shapes follow the MANRS Observatory API v2 where known. No key is needed for public data. The programme endpoints that need an account (auth/login, keys, applications, feedback, participant reports) are described in docs/programme.md.",
             "license": {"name": "Apache-2.0"},
         },
         "servers": [{"url": "/"}],

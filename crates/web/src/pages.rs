@@ -39,7 +39,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 }
 
 /// An error as an HTML page.
-struct PageError(ApiError);
+pub struct PageError(pub ApiError);
 
 impl From<ApiError> for PageError {
     fn from(e: ApiError) -> PageError {
@@ -54,7 +54,11 @@ impl IntoResponse for PageError {
             json!({"title": format!("{} {}", self.0.status.as_u16(), self.0.status.canonical_reason().unwrap_or("")), "message": self.0.message}),
         )
         .unwrap_or_else(|e| Html(format!("<pre>{}</pre>", e.0.message)));
-        (self.0.status, body).into_response()
+        let mut r = (self.0.status, body).into_response();
+        if let Some(s) = self.0.retry_after {
+            r.headers_mut().insert(header::RETRY_AFTER, s.into());
+        }
+        r
     }
 }
 
@@ -73,6 +77,16 @@ fn env() -> &'static Environment<'static> {
             ("macros.html", include_str!("../templates/macros.html")),
             ("report.html", include_str!("../templates/report.html")),
             ("m49.html", include_str!("../templates/m49.html")),
+            ("login.html", include_str!("../templates/login.html")),
+            ("register.html", include_str!("../templates/register.html")),
+            ("key.html", include_str!("../templates/key.html")),
+            ("programme.html", include_str!("../templates/programme.html")),
+            ("apply.html", include_str!("../templates/apply.html")),
+            ("application.html", include_str!("../templates/application.html")),
+            ("participants.html", include_str!("../templates/participants.html")),
+            ("incidents.html", include_str!("../templates/incidents.html")),
+            ("audit.html", include_str!("../templates/audit.html")),
+            ("conformance.html", include_str!("../templates/conformance.html")),
         ] {
             // The templates are part of the binary; a syntax error in one is
             // caught by the tests that render every page.
@@ -107,7 +121,8 @@ fn group(v: i64) -> String {
     if v < 0 { format!("-{out}") } else { out }
 }
 
-fn render(name: &str, ctx: Value) -> Result<Html<String>, PageError> {
+/// Renders a template with a JSON context.
+pub fn render(name: &str, ctx: Value) -> Result<Html<String>, PageError> {
     env()
         .get_template(name)
         .and_then(|t| t.render(minijinja::value::Serde(&ctx)))
