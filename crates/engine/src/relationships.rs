@@ -39,21 +39,26 @@
 //!    and is not known to be X's customer (our addition, needed with the few
 //!    VPs of one collector).
 //! 6. VPs with a partial view (paths to fewer than a tenth of the origins
-//!    of the fullest VP) export only their customers' routes: they are
-//!    providers of their neighbours. This runs before step 5 so that the
-//!    top-down passes build on it.
-//! 7. Stubs (transit degree 0) linked to a clique member are its customers.
+//!    of the fullest VP; the threshold is ours) export only their customers'
+//!    routes: they are providers of their neighbours. This runs before step
+//!    5 so that the top-down passes build on it.
+//! 7. An AS linked to a clique member by a link still unknown is its
+//!    customer, unless it is one of the 35 clique candidates: clique members
+//!    peer selectively. The paper does this for stubs only; with the peers
+//!    of one collector, taking all of them agrees with CAIDA on 395 more
+//!    links of the demo (docs/action1.md).
 //! 8. A triplet `Y X Z` whose X-Z link is still unknown makes X a provider
 //!    of Z when Y has a larger transit degree than X, X a larger one than Z,
-//!    and X is not known to be Y's provider (the paper's step for adjacent
-//!    links without relationships, with Gao's degree rule to pick the side).
+//!    and X is not known to be Y's provider (the paper also settles links
+//!    left without a relationship next to each other; this condition, Gao's
+//!    degree rule, is ours).
 //! 9. Every remaining link is a peering.
 //!
 //! The paper's customer-cone refinements are not implemented.
 //!
 //! Measured on the demo's 146,666 distinct RouteViews paths against CAIDA's
 //! 2024-08 serial-2 inference (`crates/pipeline/tests/relationships.rs`,
-//! docs/action1.md): **90.3 %** of the 17,178 links both have agree (86.8 %
+//! docs/action1.md): **92.6 %** of the 17,178 links both have agree (86.8 %
 //! with the degree-based Gao inference this replaces), below the 95 % goal.
 //! What each step contributes is measured there by leaving it out
 //! ([`infer_with`]). Route-leak detection therefore uses a CAIDA file when
@@ -81,8 +86,9 @@ pub struct Options {
     pub vp_triplets: bool,
     /// Step 6: VPs with a partial view are providers of their neighbours.
     pub partial_vps: bool,
-    /// Step 7: stubs linked to a clique member are its customers.
-    pub stubs_of_clique: bool,
+    /// Step 7: ASes linked to a clique member, other than the clique
+    /// candidates, are its customers.
+    pub customers_of_clique: bool,
     /// Step 8: unknown links of triplets by transit degree.
     pub adjacent_unknown: bool,
 }
@@ -94,7 +100,7 @@ impl Default for Options {
             repeat_top_down: true,
             vp_triplets: true,
             partial_vps: true,
-            stubs_of_clique: true,
+            customers_of_clique: true,
             adjacent_unknown: true,
         }
     }
@@ -349,10 +355,10 @@ pub fn infer_with<'a>(
         }
     }
     // Step 7.
-    if opts.stubs_of_clique {
+    if opts.customers_of_clique {
         for (a, b) in &links {
             for (c, s) in [(*a, *b), (*b, *a)] {
-                if clique.contains(&c) && td(s) == 0 && !rels.known(c, s) {
+                if clique.contains(&c) && !candidates.contains(&s) && !rels.known(c, s) {
                     rels.p2c.insert((c, s));
                 }
             }
