@@ -54,7 +54,8 @@
 //!    degree rule, is ours).
 //! 9. Every remaining link is a peering.
 //!
-//! The paper's customer-cone refinements are not implemented.
+//! The paper's customer-cone refinements are not implemented, and
+//! customer-provider cycles are not looked for.
 //!
 //! Measured on the demo's 146,666 distinct RouteViews paths against CAIDA's
 //! 2024-08 serial-2 inference (`crates/pipeline/tests/relationships.rs`,
