@@ -3,7 +3,8 @@
 //! * [`snapshot`]: the routing snapshot of a period (manrs-spec §2.2);
 //! * [`rov`]: route origin validation (RFC 6811);
 //! * [`irr`]: IRR route-object coverage (manrs-spec §7.2);
-//! * [`relationships`]: AS relationships inferred from paths (Gao);
+//! * [`relationships`]: AS relationships inferred from paths (CAIDA AS Rank
+//!   algorithm);
 //! * [`metrics`]: the Action 4 metrics M7RPKI and M7IRR with evidence
 //!   (manrs-spec §2.4);
 //! * [`aspa`]: ASPA path verification (route-leak evidence);
