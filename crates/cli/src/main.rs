@@ -18,6 +18,7 @@ macro_rules! outln {
     }};
 }
 
+mod bench_data;
 mod check;
 mod demo;
 mod incidents;
@@ -64,6 +65,9 @@ enum Command {
     /// world, with history and a comparison of two periods; or every
     /// network's key figures as CSV.
     Report(report::Args),
+    /// Write a full-table TABLE_DUMP_V2 RIB made from real data (bzip2 and
+    /// gzip) for the MRT benchmarks.
+    BenchData(bench_data::Args),
 }
 
 fn main() -> ExitCode {
@@ -77,6 +81,7 @@ fn main() -> ExitCode {
         Command::Incidents(args) => incidents::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Report(args) => report::run(args),
+        Command::BenchData(args) => bench_data::run(args),
     };
     match result {
         Ok(code) => code,
