@@ -24,6 +24,7 @@
 //!      the old origin (prepending kept) is replaced, a trailing AS_SET is
 //!      dropped, and a path made only of the peer's own AS gets the origin
 //!      appended (`origin rewritten`).
+//!
 //!   In the last two cases entries whose path ends elsewhere are rewritten
 //!   too, so that every entry of a generated prefix ends in its origin.
 //!
@@ -38,7 +39,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{SyncSender, sync_channel};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
@@ -266,7 +267,7 @@ fn spawn_sink<W: Write + Send + 'static>(
     finish: impl FnOnce(W) -> std::io::Result<BufWriter<File>> + Send + 'static,
 ) -> Result<Sink> {
     let file = File::create(&path).with_context(|| format!("{}", path.display()))?;
-    let (tx, rx): (SyncSender<Arc<Vec<u8>>>, Receiver<Arc<Vec<u8>>>) = sync_channel(4);
+    let (tx, rx) = sync_channel::<Arc<Vec<u8>>>(4);
     let shown = path.display().to_string();
     let handle = std::thread::spawn(move || -> Result<u64> {
         let mut w = make(BufWriter::new(file));

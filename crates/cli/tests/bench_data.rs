@@ -34,10 +34,13 @@ fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
-/// Per prefix: the origins of its elements, in order.
-fn origins(path: &Path) -> (Vec<(String, Vec<Option<u32>>)>, u64, bool) {
+/// Per prefix, in file order: the origins of its elements, in order.
+type Origins = Vec<(String, Vec<Option<u32>>)>;
+
+/// The origins of a RIB, its element count, and whether it was cut.
+fn origins(path: &Path) -> (Origins, u64, bool) {
     let mut reader = MrtReader::open(path, Mode::Strict).unwrap();
-    let mut out: Vec<(String, Vec<Option<u32>>)> = Vec::new();
+    let mut out: Origins = Vec::new();
     for item in reader.by_ref() {
         let item = match item {
             Ok(i) => i,
