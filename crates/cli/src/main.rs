@@ -39,6 +39,10 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Threads decoding each bzip2 input: 0 is one per core, 1 the
+    /// sequential decoder.
+    #[arg(long, global = true, default_value_t = 0)]
+    threads: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -72,6 +76,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    manrs_input::set_decode_threads(cli.threads);
     let result = match cli.command {
         Command::Inspect(args) => inspect::run(args),
         Command::Rov(args) => rov::run(args),
