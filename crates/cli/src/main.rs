@@ -39,9 +39,9 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// Threads decoding each bzip2 input: 0 is one per core, 1 the
-    /// sequential decoder.
-    #[arg(long, global = true, default_value_t = 0)]
+    /// Threads decoding each bzip2 input: 1 is the sequential decoder, 0
+    /// one thread per core.
+    #[arg(long, global = true, default_value_t = 1)]
     threads: usize,
 }
 
