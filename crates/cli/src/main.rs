@@ -19,6 +19,7 @@ macro_rules! outln {
 }
 
 mod admin;
+mod bench_data;
 mod check;
 mod demo;
 mod incidents;
@@ -40,6 +41,10 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Threads decoding each bzip2 input: 1 is the sequential decoder, 0
+    /// one thread per core.
+    #[arg(long, global = true, default_value_t = 1)]
+    threads: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -71,10 +76,14 @@ enum Command {
     /// The MANRS programme: monthly conformance reports by e-mail or to an
     /// outbox.
     Programme(programme::Args),
+    /// Write a full-table TABLE_DUMP_V2 RIB made from real data (bzip2 and
+    /// gzip) for the MRT benchmarks.
+    BenchData(bench_data::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    manrs_input::set_decode_threads(cli.threads);
     let result = match cli.command {
         Command::Inspect(args) => inspect::run(args),
         Command::Rov(args) => rov::run(args),
@@ -86,6 +95,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report::run(args),
         Command::Admin(args) => admin::run(args),
         Command::Programme(args) => programme::run(args),
+        Command::BenchData(args) => bench_data::run(args),
     };
     match result {
         Ok(code) => code,

@@ -11,19 +11,47 @@
 //! [`Input`] therefore records the first read error in a shared
 //! [`InputStatus`], so that a reader can always end with a
 //! [`DiagKind::Truncated`] diagnostic instead of stopping silently.
+//!
+//! bzip2 inputs are decoded on several threads ([`bzip2_par`]: the blocks of
+//! a bzip2 stream are independent) with the same bytes, truncation and
+//! corruption errors as the sequential decoder) when
+//! [`set_decode_threads`] asks for more than one thread; the sequential
+//! decoder is the default.
 
+mod bzip2_par;
 pub mod json;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use manrs_types::{DiagKind, Diagnostic, Location};
 
 /// Size of the buffer between the decoder and the parser.
 const BUF_SIZE: usize = 256 * 1024;
+
+/// Threads decoding a bzip2 input; 0 means one per available core.
+static DECODE_THREADS: AtomicUsize = AtomicUsize::new(1);
+
+/// Sets how many threads decode each bzip2 input opened from now on: 1 (the
+/// default) is the sequential decoder, 0 one thread per available core.
+///
+/// The parallel decoder is not the default yet: on the full-table benchmark
+/// RIB it made the whole MRT ingest slower on a loaded 2-core machine
+/// although decompression alone got faster (`docs/performance.md`).
+pub fn set_decode_threads(threads: usize) {
+    DECODE_THREADS.store(threads, Ordering::Relaxed);
+}
+
+/// How many threads decode a bzip2 input (see [`set_decode_threads`]).
+pub fn decode_threads() -> usize {
+    match DECODE_THREADS.load(Ordering::Relaxed) {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
 
 /// The compression of an input, detected from its first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -224,6 +252,16 @@ impl Input {
         name: impl Into<Arc<str>>,
         reader: R,
     ) -> Result<Self, InputError> {
+        Self::from_reader_with_threads(name, reader, decode_threads())
+    }
+
+    /// [`Input::from_reader`] with `threads` bzip2 decoding threads (1: the
+    /// sequential decoder).
+    pub fn from_reader_with_threads<R: Read + Send + 'static>(
+        name: impl Into<Arc<str>>,
+        reader: R,
+        threads: usize,
+    ) -> Result<Self, InputError> {
         let name = name.into();
         let status = InputStatus::default();
         let mut raw =
@@ -240,7 +278,10 @@ impl Input {
         let decoded: Box<dyn Read + Send> = match compression {
             Compression::None => Box::new(raw),
             Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(raw)),
-            Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(raw)),
+            Compression::Bzip2 if threads <= 1 => {
+                Box::new(bzip2::bufread::MultiBzDecoder::new(raw))
+            }
+            Compression::Bzip2 => Box::new(bzip2_par::ParBzDecoder::new(raw, threads)),
         };
         let tracked = Tracked {
             inner: decoded,
@@ -325,7 +366,15 @@ mod tests {
     }
 
     fn read_all(bytes: Vec<u8>) -> (Vec<u8>, io::Result<usize>, InputStatus, Compression) {
-        let mut input = Input::from_reader("t", io::Cursor::new(bytes)).unwrap();
+        read_with(bytes, decode_threads())
+    }
+
+    fn read_with(
+        bytes: Vec<u8>,
+        threads: usize,
+    ) -> (Vec<u8>, io::Result<usize>, InputStatus, Compression) {
+        let mut input =
+            Input::from_reader_with_threads("t", io::Cursor::new(bytes), threads).unwrap();
         let c = input.compression();
         let mut out = Vec::new();
         let r = input.read_to_end(&mut out);
@@ -353,25 +402,46 @@ mod tests {
         assert!(r.is_ok() && st.error().is_none());
         assert_eq!(st.bytes(), 12);
 
-        let mut two = bz(b"one ");
-        two.extend(bz(b"two"));
-        let (out, r, st, c) = read_all(two);
-        assert_eq!((out.as_slice(), c), (&b"one two"[..], Compression::Bzip2));
-        assert!(r.is_ok() && st.error().is_none());
+        for threads in [1, 2] {
+            let mut two = bz(b"one ");
+            two.extend(bz(b"two"));
+            let (out, r, st, c) = read_with(two, threads);
+            assert_eq!((out.as_slice(), c), (&b"one two"[..], Compression::Bzip2));
+            assert!(r.is_ok() && st.error().is_none());
+            assert_eq!(st.bytes(), 7);
+        }
     }
 
     #[test]
     fn truncated_streams_are_reported() {
         let data: Vec<u8> = (0..200_000u32).flat_map(|i| i.to_le_bytes()).collect();
-        for (compressed, name) in [(gz(&data), "gzip"), (bz(&data), "bzip2")] {
+        for (compressed, name, threads) in
+            [(gz(&data), "gzip", 1), (bz(&data), "bzip2", 1), (bz(&data), "bzip2", 2)]
+        {
             let cut = compressed[..compressed.len() / 2].to_vec();
-            let (out, r, st, _) = read_all(cut);
+            let (out, r, st, _) = read_with(cut, threads);
             assert!(r.is_err(), "{name}: a truncated stream must fail");
             let e = st.error().expect("error recorded");
             assert_eq!(e.kind, DiagKind::Truncated, "{name}: {e:?}");
             assert_eq!(e.offset, out.len() as u64);
             let d = st.diagnostic(&Arc::from("x")).unwrap();
             assert!(d.to_string().contains("input ends early"), "{d}");
+        }
+    }
+
+    #[test]
+    fn corrupt_bzip2_is_malformed_on_both_paths() {
+        let data: Vec<u8> = (0..200_000u32).flat_map(|i| (i * 7).to_le_bytes()).collect();
+        let mut bad = bz(&data);
+        let at = bad.len() / 2;
+        bad[at] ^= 0x10;
+        for threads in [1, 2] {
+            let (out, r, st, _) = read_with(bad.clone(), threads);
+            assert!(r.is_err(), "{threads} threads");
+            let e = st.error().expect("error recorded");
+            assert_eq!(e.kind, DiagKind::Malformed, "{threads} threads: {e:?}");
+            assert_eq!(e.offset, out.len() as u64);
+            assert!(data.starts_with(&out) || threads == 1, "only verified bytes");
         }
     }
 
