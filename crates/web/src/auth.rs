@@ -240,6 +240,24 @@ pub async fn require_web_user(
     }
 }
 
+/// A form posted by a logged-in user: the account and the fields once the
+/// session and the form's CSRF token are checked, or the redirect to the
+/// login form coming back to `path`.
+pub async fn user_form(
+    st: &Arc<AppState>,
+    headers: &HeaderMap,
+    body: &Bytes,
+    path: &str,
+) -> Result<Result<(Who, Vec<(String, String)>), Response>, PageError> {
+    let f = form(body)?;
+    let who = match require_web_user(st, headers, path).await? {
+        Ok(w) => w,
+        Err(r) => return Ok(Err(r)),
+    };
+    check_csrf(&who, &f)?;
+    Ok(Ok((who, f)))
+}
+
 /// Percent-encodes a query value.
 pub fn urlencode(s: &str) -> String {
     s.bytes()
@@ -512,12 +530,10 @@ async fn new_key_form(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let f = form(&body)?;
-    let who = match require_web_user(&st, &headers, "/programme").await? {
-        Ok(w) => w,
+    let (who, f) = match user_form(&st, &headers, &body, "/programme").await? {
+        Ok(x) => x,
         Err(r) => return Ok(r),
     };
-    check_csrf(&who, &f)?;
     let (_, key) = make_key(&st, &who, field(&f, "description")).await?;
     let mut resp =
         render("key.html", json!({"title": "New API key", "key": key, "user": who.json()}))?

@@ -40,8 +40,7 @@ use serde_json::{Value, json};
 
 use crate::api::{Params, history, parse_asn};
 use crate::auth::{
-    Who, api_user, check_csrf, field, form, json_body, now, private, require_web_user, user_json,
-    web_user,
+    Who, api_user, field, json_body, now, private, require_web_user, user_form, user_json, web_user,
 };
 use crate::pages::{PageError, render};
 use crate::{ApiError, AppState, pick_month};
@@ -535,12 +534,10 @@ async fn apply(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let f = form(&body)?;
-    let who = match require_web_user(&st, &headers, "/programme/apply").await? {
-        Ok(w) => w,
+    let (who, f) = match user_form(&st, &headers, &body, "/programme/apply").await? {
+        Ok(x) => x,
         Err(r) => return Ok(r),
     };
-    check_csrf(&who, &f)?;
     let again = match field(&f, "again") {
         "" => None,
         v => Some(parse_id(v, "an application")?),
@@ -620,12 +617,10 @@ async fn decide_form(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let f = form(&body)?;
-    let who = match require_web_user(&st, &headers, "/programme").await? {
-        Ok(w) => w,
+    let (who, f) = match user_form(&st, &headers, &body, "/programme").await? {
+        Ok(x) => x,
         Err(r) => return Ok(r),
     };
-    check_csrf(&who, &f)?;
     let id = parse_id(&id, "an application")?;
     let (d, r) = (field(&f, "decision").to_string(), field(&f, "reason").to_string());
     st.with_store(move |s| decide(s, &who, id, &d, &r)).await?;
@@ -948,12 +943,10 @@ async fn feedback_form(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let f = form(&body)?;
-    let who = match require_web_user(&st, &headers, "/programme").await? {
-        Ok(w) => w,
+    let (who, f) = match user_form(&st, &headers, &body, "/programme").await? {
+        Ok(x) => x,
         Err(r) => return Ok(r),
     };
-    check_csrf(&who, &f)?;
     let asn = parse_asn(field(&f, "asn"))?;
     let month = match field(&f, "month") {
         "" => None,
@@ -976,12 +969,10 @@ async fn feedback_decision_form(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let f = form(&body)?;
-    let who = match require_web_user(&st, &headers, "/programme").await? {
-        Ok(w) => w,
+    let (who, f) = match user_form(&st, &headers, &body, "/programme").await? {
+        Ok(x) => x,
         Err(r) => return Ok(r),
     };
-    check_csrf(&who, &f)?;
     let id = parse_id(&id, "a feedback")?;
     let (d, r) = (field(&f, "decision").to_string(), field(&f, "reason").to_string());
     let v = st.with_store(move |s| decide_feedback(s, &who, id, &d, &r)).await?;
