@@ -472,9 +472,15 @@ impl ParBzDecoder {
             tokens: tokens_rx,
         };
         std::thread::spawn(move || scanner.run());
+        ParBzDecoder::receiving(items_rx, tokens_tx)
+    }
+
+    /// A decoder that delivers the numbered items of `items` in order and
+    /// gives a token back for each one it consumes.
+    fn receiving(items: Receiver<(u64, Item)>, tokens: SyncSender<()>) -> Self {
         ParBzDecoder {
-            items: items_rx,
-            tokens: tokens_tx,
+            items,
+            tokens,
             ahead: HashMap::new(),
             next: 0,
             out: Vec::new(),
@@ -887,18 +893,7 @@ mod tests {
         for (seq, item) in items.into_iter().enumerate() {
             items_tx.send((seq as u64, item)).unwrap();
         }
-        drain(ParBzDecoder {
-            items: items_rx,
-            tokens: tokens_tx,
-            ahead: HashMap::new(),
-            next: 0,
-            out: Vec::new(),
-            pos: 0,
-            error: None,
-            combined: 0,
-            sequential: None,
-            finished: false,
-        })
+        drain(ParBzDecoder::receiving(items_rx, tokens_tx))
     }
 
     #[test]
