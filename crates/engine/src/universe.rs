@@ -88,23 +88,21 @@ pub struct Universe {
 }
 
 impl Universe {
-    /// The universe of `origins` (ASes with routes) and the ASes on `paths`,
-    /// with exclusions from `bogons`.
-    pub fn new<'a>(
+    /// The universe of `origins` (ASes with routes) and `in_paths` (every
+    /// AS seen on an observed AS path), with exclusions from `bogons`.
+    pub fn new(
         origins: impl IntoIterator<Item = Asn>,
-        paths: impl IntoIterator<Item = &'a [Asn]>,
+        in_paths: impl IntoIterator<Item = Asn>,
         bogons: &BogonRef,
     ) -> Self {
         let mut members: BTreeMap<Asn, Member> = BTreeMap::new();
         for asn in origins {
             members.insert(asn, Member { visibility: Visibility::Origin, excluded: None });
         }
-        for path in paths {
-            for &asn in path {
-                members
-                    .entry(asn)
-                    .or_insert(Member { visibility: Visibility::Transit, excluded: None });
-            }
+        for asn in in_paths {
+            members
+                .entry(asn)
+                .or_insert(Member { visibility: Visibility::Transit, excluded: None });
         }
         for (asn, m) in &mut members {
             m.excluded = bogons.asn(*asn);
@@ -163,7 +161,7 @@ mod tests {
         ];
         let u = Universe::new(
             [Asn(13_335), Asn(37_100), Asn(64_513), Asn(37_001)],
-            paths.iter().map(Vec::as_slice),
+            paths.iter().flatten().copied(),
             &bogons,
         );
         let m = |a: u32| u.get(Asn(a)).cloned().unwrap();

@@ -204,20 +204,12 @@ pub fn store_period(
         &Weighting::default(),
     );
     // The ASes seen in paths, for the network universe (manrs-spec §2.1).
-    let path_asns: Vec<Asn> = {
-        let set: BTreeSet<Asn> = paths.iter().flat_map(|p| p.path.iter().copied()).collect();
-        set.into_iter().collect()
-    };
+    let path_asns: BTreeSet<Asn> = paths.iter().flat_map(|p| p.path.iter().copied()).collect();
     drop((spans, paths, leaks, otc_leaks));
     observer.stage("validating routes");
     let snapshot_stats = snapshot.stats.clone();
     let analysis: Analysis = analyse(snapshot, &vrps, irr.as_ref(), settings, profile);
-    let universe = Universe::new(
-        analysis.metrics.iter().map(|m| m.asn),
-        std::iter::once(path_asns.as_slice()),
-        &bogons,
-    );
-    drop(path_asns);
+    let universe = Universe::new(analysis.metrics.iter().map(|m| m.asn), path_asns, &bogons);
     let mut rov = RovCounts::default();
     let (mut irr_covered, mut irr_exact) = (0, 0);
     for r in &analysis.routes {
