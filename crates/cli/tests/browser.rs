@@ -9,30 +9,12 @@
 //! it and installs Chromium), in which case it fails.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use serde_json::Value;
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn chromium() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("MANRS_CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|d| ["chromium", "chromium-browser"].map(|n| d.join(n)))
-        .find(|p| p.is_file())
-}
+mod common;
+use common::{Killed, chromium_or_skip, get_json};
 
 fn browse(chrome: &Path, profile: &Path, args: &[&str], url: &str) -> String {
     let out = Command::new(chrome)
@@ -57,18 +39,6 @@ fn browse(chrome: &Path, profile: &Path, args: &[&str], url: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn get_json(addr: &str, path: &str) -> Value {
-    // The API through the same browser would be circular; a plain HTTP/1.0
-    // request on the socket is enough.
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
-    let mut text = String::new();
-    s.read_to_string(&mut text).unwrap();
-    let body = text.split_once("\r\n\r\n").map(|x| x.1).unwrap_or("");
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("{path}: {e}: {text}"))
-}
-
 fn group(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
@@ -83,14 +53,7 @@ fn group(n: u64) -> String {
 
 #[test]
 fn demo_dashboard_in_chromium() {
-    let Some(chrome) = chromium() else {
-        assert!(
-            std::env::var_os("MANRS_REQUIRE_BROWSER").is_none(),
-            "MANRS_REQUIRE_BROWSER is set but no chromium was found"
-        );
-        eprintln!("skipped: no chromium on PATH (set MANRS_CHROMIUM or install chromium)");
-        return;
-    };
+    let Some(chrome) = chromium_or_skip() else { return };
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
     let mut child = Command::new(env!("CARGO_BIN_EXE_manrs"))
@@ -101,7 +64,7 @@ fn demo_dashboard_in_chromium() {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let server = Server(child);
+    let server = Killed(child);
     let mut asn = None;
     let mut addr = None;
     for line in BufReader::new(stdout).lines() {

@@ -21,41 +21,16 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use manrs_store::Store;
 use manrs_types::{Asn, Month};
 use serde_json::{Value, json};
 
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn chromium() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("MANRS_CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|d| ["chromium", "chromium-browser"].map(|n| d.join(n)))
-        .find(|p| p.is_file())
-}
-
-/// A plain HTTP/1.0 GET; the body.
-fn http_get(addr: &str, path: &str) -> String {
-    let mut s = TcpStream::connect(addr).unwrap();
-    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
-    let mut text = String::new();
-    s.read_to_string(&mut text).unwrap();
-    text.split_once("\r\n\r\n").map(|x| x.1.to_string()).unwrap_or_default()
-}
+mod common;
+use common::{Killed, chromium_or_skip, get_json};
 
 /// The DevTools target list (HTTP/1.1; the endpoint ignores HTTP/1.0).
 fn devtools_list(port: &str) -> String {
@@ -67,11 +42,6 @@ fn devtools_list(port: &str) -> String {
     let _ = s.read_to_end(&mut text);
     let text = String::from_utf8_lossy(&text);
     text.split_once("\r\n\r\n").map(|x| x.1.to_string()).unwrap_or_default()
-}
-
-fn get_json(addr: &str, path: &str) -> Value {
-    let body = http_get(addr, path);
-    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"))
 }
 
 /// A WebSocket client, just enough for the DevTools protocol: masked text
@@ -246,14 +216,7 @@ fn manrs() -> Command {
 
 #[test]
 fn programme_workflows_in_chromium() {
-    let Some(chrome) = chromium() else {
-        assert!(
-            std::env::var_os("MANRS_REQUIRE_BROWSER").is_none(),
-            "MANRS_REQUIRE_BROWSER is set but no chromium was found"
-        );
-        eprintln!("skipped: no chromium on PATH (set MANRS_CHROMIUM or install chromium)");
-        return;
-    };
+    let Some(chrome) = chromium_or_skip() else { return };
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
     let out = manrs().args(["demo", "--no-serve", "--db"]).arg(&db).output().unwrap();
