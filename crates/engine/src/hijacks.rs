@@ -48,16 +48,10 @@ use serde::Serialize;
 use manrs_types::{Asn, Prefix};
 
 use crate::irr::IrrIndex;
+use crate::peerset::PeerSet;
 use crate::rov::{RovState, VrpIndex};
 use crate::settings::IrrPolicy;
 use crate::snapshot::PeerId;
-
-/// One announcement interval of a prefix with an origin, by one peer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Open {
-    origin: Asn,
-    start: i64,
-}
 
 /// The first observation of a (prefix, origin), kept as evidence.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -83,9 +77,9 @@ pub struct OriginSpan {
     /// when the data ends.
     pub intervals: Vec<(i64, Option<i64>)>,
     /// Peers that saw it.
-    pub peers: BTreeSet<PeerId>,
-    /// The ASes seen next to the origin.
-    pub upstreams: BTreeSet<Asn>,
+    pub peers: PeerSet,
+    /// The ASes seen next to the origin, sorted.
+    pub upstreams: Vec<Asn>,
     /// Whether a RIB dump or prefix-origin list had it (the baseline).
     pub baseline: bool,
     /// The first sighting.
@@ -93,20 +87,70 @@ pub struct OriginSpan {
 }
 
 /// Announcements and withdrawals per (peer, prefix), in time order.
+///
+/// Memory: a full-table RIB has one open announcement per (peer, prefix),
+/// 22 M of them for 1.37 M prefixes (docs/performance.md). They are kept
+/// inside the accumulator of their (prefix, origin), as peer sets grouped
+/// by start time: the entries of a RIB dump share one start, so a prefix
+/// costs one group whatever its number of peers. A peer has at most one
+/// open announcement per prefix (announcing another origin closes it), as
+/// the per-(peer, prefix) map this replaces had.
 #[derive(Debug, Default)]
 pub struct Timeline {
-    open: HashMap<(PeerId, Prefix), Open>,
-    /// Closed or open intervals per (prefix, origin): (start, end, peer).
     spans: BTreeMap<(Prefix, Asn), SpanAcc>,
 }
 
 #[derive(Debug)]
 struct SpanAcc {
+    /// Peers announcing it now, by the time they started (first group
+    /// inline; an empty set means no group).
+    open: (i64, PeerSet),
+    more_open: Vec<(i64, PeerSet)>,
+    /// Closed intervals, one per peer announcement (merged at the end).
     intervals: Vec<(i64, Option<i64>)>,
-    peers: BTreeSet<PeerId>,
-    upstreams: BTreeSet<Asn>,
+    peers: PeerSet,
+    upstreams: Vec<Asn>,
     baseline: bool,
     first: Sighting,
+}
+
+impl SpanAcc {
+    /// Removes `peer` from the open announcements; returns its start.
+    fn take_open(&mut self, peer: PeerId) -> Option<i64> {
+        if self.open.1.remove(peer) {
+            let start = self.open.0;
+            if self.open.1.is_empty()
+                && let Some(next) = self.more_open.pop()
+            {
+                self.open = next;
+            }
+            return Some(start);
+        }
+        let i = self.more_open.iter().position(|(_, set)| set.contains(peer))?;
+        let start = self.more_open[i].0;
+        self.more_open[i].1.remove(peer);
+        if self.more_open[i].1.is_empty() {
+            self.more_open.swap_remove(i);
+        }
+        Some(start)
+    }
+
+    fn is_open(&self, peer: PeerId) -> bool {
+        self.open.1.contains(peer) || self.more_open.iter().any(|(_, set)| set.contains(peer))
+    }
+
+    fn add_open(&mut self, peer: PeerId, start: i64) {
+        if self.open.1.is_empty() {
+            self.open.0 = start;
+        }
+        if self.open.0 == start {
+            self.open.1.insert(peer);
+        } else if let Some((_, set)) = self.more_open.iter_mut().find(|(s, _)| *s == start) {
+            set.insert(peer);
+        } else {
+            self.more_open.push((start, [peer].into_iter().collect()));
+        }
+    }
 }
 
 impl Timeline {
@@ -115,11 +159,18 @@ impl Timeline {
         Self::default()
     }
 
-    fn close(&mut self, peer: PeerId, prefix: Prefix, time: i64) {
-        if let Some(open) = self.open.remove(&(peer, prefix))
-            && let Some(acc) = self.spans.get_mut(&(prefix, open.origin))
-        {
-            acc.intervals.push((open.start, Some(time.max(open.start))));
+    /// Closes what `peer` announces for `prefix` at `time`, except an
+    /// announcement of `keep`.
+    fn close(&mut self, peer: PeerId, prefix: Prefix, time: i64, keep: Option<Asn>) {
+        for ((_, origin), acc) in self.spans.range_mut((prefix, Asn(0))..=(prefix, Asn(u32::MAX))) {
+            if Some(*origin) == keep {
+                continue;
+            }
+            if let Some(start) = acc.take_open(peer) {
+                acc.intervals.push((start, Some(time.max(start))));
+                // At most one open announcement per (peer, prefix).
+                break;
+            }
         }
     }
 
@@ -137,27 +188,28 @@ impl Timeline {
     ) {
         let Some(&origin) = path.last() else { return };
         let upstream = path.iter().rev().find(|a| **a != origin).copied();
-        match self.open.get(&(peer, prefix)) {
-            Some(o) if o.origin == origin => {}
-            Some(_) => {
-                self.close(peer, prefix, time);
-                self.open.insert((peer, prefix), Open { origin, start: time });
-            }
-            None => {
-                self.open.insert((peer, prefix), Open { origin, start: time });
-            }
+        let already = self.spans.get(&(prefix, origin)).is_some_and(|acc| acc.is_open(peer));
+        if !already {
+            self.close(peer, prefix, time, Some(origin));
         }
         let acc = self.spans.entry((prefix, origin)).or_insert_with(|| SpanAcc {
+            open: (time, PeerSet::new()),
+            more_open: Vec::new(),
             intervals: Vec::new(),
-            peers: BTreeSet::new(),
-            upstreams: BTreeSet::new(),
+            peers: PeerSet::new(),
+            upstreams: Vec::new(),
             baseline: false,
             first: Sighting { peer, time, path: path.to_vec() },
         });
+        if !already {
+            acc.add_open(peer, time);
+        }
         acc.peers.insert(peer);
         acc.baseline |= baseline;
-        if let Some(u) = upstream {
-            acc.upstreams.insert(u);
+        if let Some(u) = upstream
+            && let Err(i) = acc.upstreams.binary_search(&u)
+        {
+            acc.upstreams.insert(i, u);
         }
         if time < acc.first.time {
             acc.first = Sighting { peer, time, path: path.to_vec() };
@@ -166,21 +218,19 @@ impl Timeline {
 
     /// `peer` withdraws `prefix` at `time`.
     pub fn withdraw(&mut self, peer: PeerId, prefix: Prefix, time: i64) {
-        self.close(peer, prefix, time);
+        self.close(peer, prefix, time, None);
     }
 
-    /// The spans of every (prefix, origin); announcements still open end
-    /// with `None`. Intervals of different peers are merged.
-    pub fn finish(mut self) -> Vec<OriginSpan> {
-        let open: Vec<_> = self.open.drain().collect();
-        for ((_, prefix), o) in open {
-            if let Some(acc) = self.spans.get_mut(&(prefix, o.origin)) {
-                acc.intervals.push((o.start, None));
+    /// The spans of every (prefix, origin), sorted by both; announcements
+    /// still open end with `None`. Intervals of different peers are merged.
+    pub fn finish(self) -> Vec<OriginSpan> {
+        let mut out = Vec::with_capacity(self.spans.len());
+        for ((prefix, origin), mut acc) in self.spans {
+            if !acc.open.1.is_empty() {
+                acc.intervals.push((acc.open.0, None));
             }
-        }
-        self.spans
-            .into_iter()
-            .map(|((prefix, origin), acc)| OriginSpan {
+            acc.intervals.extend(acc.more_open.iter().map(|(start, _)| (*start, None)));
+            out.push(OriginSpan {
                 prefix,
                 origin,
                 intervals: merge_intervals(acc.intervals),
@@ -188,8 +238,9 @@ impl Timeline {
                 upstreams: acc.upstreams,
                 baseline: acc.baseline,
                 first: acc.first,
-            })
-            .collect()
+            });
+        }
+        out
     }
 }
 
@@ -480,7 +531,7 @@ pub fn detect(spans: &[OriginSpan], ctx: &Context<'_>) -> Detection {
                 kind,
                 legitimate: legitimate.clone(),
                 intervals: s.intervals.clone(),
-                upstreams: s.upstreams.iter().copied().collect(),
+                upstreams: s.upstreams.to_vec(),
                 peers: s.peers.len() as u32,
                 scores: (score, top),
                 confidence: confidence.clamp(0.0, 1.0),
@@ -505,6 +556,77 @@ mod tests {
         v.iter().map(|x| Asn(*x)).collect()
     }
 
+    /// The grouped open announcements give the same spans as a plain map
+    /// of (peer, prefix) to (origin, start), on a long pseudo-random
+    /// sequence of announcements and withdrawals (peers on both sides of
+    /// the peer set's inline limit, several origins per prefix, repeated
+    /// start times as in RIB dumps).
+    #[test]
+    fn timeline_matches_a_per_peer_reference() {
+        let mut state = 0x5eed_u64;
+        let mut next = |n: u64| {
+            // SplitMix64.
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            (z ^ (z >> 31)) % n
+        };
+        let prefixes = [p("192.0.2.0/24"), p("198.51.100.0/24"), p("2001:db8::/32")];
+        let mut ours = Timeline::new();
+        let mut open: HashMap<(PeerId, Prefix), (Asn, i64)> = HashMap::new();
+        type Intervals = Vec<(i64, Option<i64>)>;
+        let mut closed: BTreeMap<(Prefix, Asn), Intervals> = BTreeMap::new();
+        let mut peers: BTreeMap<(Prefix, Asn), BTreeSet<PeerId>> = BTreeMap::new();
+        let mut time = 1_000;
+        for i in 0..20_000 {
+            // Time moves in steps of 0 (a RIB dump) or more, and goes back
+            // now and then (the next file of another collector).
+            time += i64::try_from(next(3)).unwrap() * 10;
+            if i % 2_000 == 1_999 {
+                time -= i64::try_from(next(5_000)).unwrap();
+            }
+            let peer = [0, 1, 2, 5, 63, 64, 127, 128, 129, 200, 4096][next(11) as usize];
+            let prefix = prefixes[next(3) as usize];
+            if next(4) == 0 {
+                ours.withdraw(peer, prefix, time);
+                if let Some((origin, start)) = open.remove(&(peer, prefix)) {
+                    closed
+                        .entry((prefix, origin))
+                        .or_default()
+                        .push((start, Some(time.max(start))));
+                }
+                continue;
+            }
+            let origin = Asn(64_500 + u32::try_from(next(4)).unwrap());
+            ours.announce(peer, prefix, &[Asn(174), origin], time, false);
+            peers.entry((prefix, origin)).or_default().insert(peer);
+            match open.get(&(peer, prefix)) {
+                Some((o, _)) if *o == origin => {}
+                Some(&(o, start)) => {
+                    closed.entry((prefix, o)).or_default().push((start, Some(time.max(start))));
+                    open.insert((peer, prefix), (origin, time));
+                }
+                None => {
+                    open.insert((peer, prefix), (origin, time));
+                }
+            }
+        }
+        for ((_, prefix), (origin, start)) in open {
+            closed.entry((prefix, origin)).or_default().push((start, None));
+        }
+        let spans = ours.finish();
+        assert_eq!(spans.len(), peers.len());
+        for s in &spans {
+            let want =
+                merge_intervals(closed.get(&(s.prefix, s.origin)).cloned().unwrap_or_default());
+            assert_eq!(s.intervals, want, "{} {}", s.prefix, s.origin);
+            let seen: Vec<PeerId> = peers[&(s.prefix, s.origin)].iter().copied().collect();
+            assert_eq!(s.peers.iter().collect::<Vec<_>>(), seen);
+        }
+        assert!(spans.iter().any(|s| s.intervals.len() > 3), "the sequence makes gaps");
+    }
+
     #[test]
     fn timeline_closes_on_withdrawal_and_on_another_origin() {
         let mut t = Timeline::new();
@@ -527,7 +649,7 @@ mod tests {
         // Peer 2 carried it from 120 to 500, bridging peer 1's gap: one
         // interval, open at the end.
         assert_eq!(get(64500).intervals, vec![(100, None)]);
-        assert_eq!(get(64500).upstreams, [Asn(174), Asn(3356)].into_iter().collect());
+        assert_eq!(get(64500).upstreams, vec![Asn(174), Asn(3356)]);
         assert_eq!(get(64666).intervals, vec![(300, Some(400))]);
         assert_eq!(get(64666).first.path, a(&[3356, 64666]));
     }

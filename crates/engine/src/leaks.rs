@@ -48,7 +48,7 @@ pub struct SeenPath {
 /// A valley-free violation.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Leak {
+pub struct Leak<'a> {
     /// The AS that leaked (M1).
     pub leaker: Asn,
     /// Where it learnt the route: its provider or peer.
@@ -59,8 +59,9 @@ pub struct Leak {
     pub to: Asn,
     /// The leaker's relation to `to`.
     pub to_rel: Relationship,
-    /// The path.
-    pub path: SeenPath,
+    /// The path (one of the period's distinct paths, not a copy: a
+    /// full-table RIB gives millions of candidate leaks).
+    pub path: &'a SeenPath,
     /// Set when the leak was shown by the path's RFC 9234 Only-to-Customer
     /// attribute: its value.
     pub otc: Option<Asn>,
@@ -68,10 +69,10 @@ pub struct Leak {
 
 /// Finds the leaks on `paths` under `relationships` (both orders of each
 /// link present).
-pub fn detect_leaks(
-    paths: &[SeenPath],
+pub fn detect_leaks<'a>(
+    paths: &'a [SeenPath],
     relationships: &HashMap<(Asn, Asn), Relationship>,
-) -> Vec<Leak> {
+) -> Vec<Leak<'a>> {
     let mut out = Vec::new();
     for p in paths {
         // Origin first.
@@ -92,7 +93,7 @@ pub fn detect_leaks(
                     from_rel: rf,
                     to,
                     to_rel: rt,
-                    path: p.clone(),
+                    path: p,
                     otc: None,
                 });
             }
@@ -113,10 +114,10 @@ pub fn detect_leaks(
 /// When X is not on the path (a route server, which does not prepend, set
 /// or caused it), where the attribute was attached is unknown and the path
 /// is not judged.
-pub fn detect_otc_leaks(
-    paths: &[SeenPath],
+pub fn detect_otc_leaks<'a>(
+    paths: &'a [SeenPath],
     relationships: &HashMap<(Asn, Asn), Relationship>,
-) -> Vec<Leak> {
+) -> Vec<Leak<'a>> {
     let mut out = Vec::new();
     for p in paths {
         let Some(otc) = p.otc else { continue };
@@ -140,7 +141,7 @@ pub fn detect_otc_leaks(
                     from_rel,
                     to: receiver,
                     to_rel: rt,
-                    path: p.clone(),
+                    path: p,
                     otc: Some(otc),
                 });
                 break;
@@ -189,8 +190,10 @@ mod tests {
         assert!(detect_leaks(&[seen(&[2, 1, 10, 100])], &r).is_empty());
         // Origin 1's route: 1 -> 10 (down) -> 2 (up): 10 leaked a provider's
         // route to another provider.
-        let leaks = detect_leaks(&[seen(&[2, 10, 1])], &r);
+        let paths = [seen(&[2, 10, 1])];
+        let leaks = detect_leaks(&paths, &r);
         assert_eq!(leaks.len(), 1);
+        assert!(std::ptr::eq(leaks[0].path, &paths[0]), "the leak points at the path");
         let l = &leaks[0];
         assert_eq!((l.leaker, l.from, l.to), (Asn(10), Asn(1), Asn(2)));
         assert_eq!((l.from_rel, l.to_rel), (Relationship::CustomerOf, Relationship::CustomerOf));
@@ -205,7 +208,8 @@ mod tests {
         // 1 sent the route down to its customer 10 (OTC = 1); 10 passed it
         // up to its other provider 2: a leak by 10, accepted by 2. The
         // valley-free check sees the same valley.
-        let found = detect_otc_leaks(&[with_otc(&[2, 10, 1, 100], 1)], &r);
+        let paths = [with_otc(&[2, 10, 1, 100], 1)];
+        let found = detect_otc_leaks(&paths, &r);
         assert_eq!(found.len(), 1);
         assert_eq!((found[0].leaker, found[0].to, found[0].otc), (Asn(10), Asn(2), Some(Asn(1))));
         // Only down after X: no leak.
@@ -213,7 +217,8 @@ mod tests {
         // 100 marked the route for customers and peers only, then sent it
         // up to its provider 10: a leak by 100 that the valley-free check
         // cannot see (it does not know where 100 learnt it).
-        let found = detect_otc_leaks(&[with_otc(&[1, 10, 100, 64500], 100)], &r);
+        let paths = [with_otc(&[1, 10, 100, 64500], 100)];
+        let found = detect_otc_leaks(&paths, &r);
         assert_eq!((found[0].leaker, found[0].to), (Asn(100), Asn(10)));
         assert!(detect_leaks(&[with_otc(&[1, 10, 100, 64500], 100)], &r).is_empty());
         // Across to a peer right after X is allowed (X set it for that

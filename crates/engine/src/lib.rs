@@ -11,6 +11,7 @@
 //! * [`bogons`]: the bogon reference of Action 1 (full and administrative);
 //! * [`hijacks`]: MOAS / sub-MOAS misorigination detection with pruning
 //!   (Action 1, M2/M2C);
+//! * [`paths`]: the distinct AS paths of a period, collected once each;
 //! * [`leaks`]: valley-free route-leak detection (Action 1, M1/M1C);
 //! * [`incidents`]: incident consolidation and duration weighting
 //!   (manrs-spec §2.3);
@@ -18,6 +19,7 @@
 //! * [`contacts`]: contacts per AS and their sources, metric M8 (Action 3);
 //! * [`scores`]: the five key figures and their bands (manrs-spec §2.5–2.7);
 //! * [`settings`]: the analysis choices and the scoring profile;
+//! * [`peerset`]: the compact peer sets of the per-route accumulators;
 //! * [`universe`]: which networks a period scores and counts (manrs-spec §2.1).
 
 pub mod aspa;
@@ -28,6 +30,8 @@ pub mod incidents;
 pub mod irr;
 pub mod leaks;
 pub mod metrics;
+pub mod paths;
+pub mod peerset;
 pub mod relationships;
 pub mod rov;
 pub mod scores;
@@ -41,6 +45,7 @@ pub use contacts::{Contact, ContactBook, NetworkContacts};
 pub use incidents::{Event, Incident, Weighting, consolidate, raw_metrics};
 pub use irr::{IrrIndex, IrrMatch};
 pub use metrics::{AnalysedRoute, Analysis, AsCounts, AsMetrics, analyse};
+pub use peerset::PeerSet;
 pub use rov::{CoveringVrp, RovCounts, RovState, VrpIndex};
 pub use scores::{Figure, Score};
 pub use settings::{AsSetPolicy, Band, Bands, IrrPolicy, Profile, Settings};

@@ -65,6 +65,7 @@
 //! ([`infer_with`]). Route-leak detection therefore uses a CAIDA file when
 //! the manifest gives one.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use manrs_types::Asn;
@@ -110,12 +111,18 @@ impl Default for Options {
 /// A path with prepending removed (consecutive repeats collapsed).
 pub fn collapse(path: &[Asn]) -> Vec<Asn> {
     let mut out: Vec<Asn> = Vec::with_capacity(path.len());
+    collapse_into(path, &mut out);
+    out
+}
+
+/// [`collapse`] into a buffer the caller reuses (cleared first).
+pub fn collapse_into(path: &[Asn], out: &mut Vec<Asn>) {
+    out.clear();
     for a in path {
         if out.last() != Some(a) {
             out.push(*a);
         }
     }
-    out
 }
 
 fn special(a: Asn) -> bool {
@@ -124,13 +131,27 @@ fn special(a: Asn) -> bool {
 
 /// Step 1: the path with prepending collapsed, or `None` when it has a loop
 /// or a special-purpose AS number, or fewer than two ASes.
-pub fn sanitise(path: &[Asn]) -> Option<Vec<Asn>> {
-    let p = collapse(path);
+///
+/// A path without prepending is borrowed, not copied: inference over a
+/// full-table RIB reads millions of distinct paths, already collapsed by
+/// the pipeline.
+pub fn sanitise(path: &[Asn]) -> Option<Cow<'_, [Asn]>> {
+    let p: Cow<'_, [Asn]> = if path.windows(2).any(|w| w[0] == w[1]) {
+        Cow::Owned(collapse(path))
+    } else {
+        Cow::Borrowed(path)
+    };
     if p.len() < 2 || p.iter().any(|a| special(*a)) {
         return None;
     }
-    let mut seen = HashSet::with_capacity(p.len());
-    p.iter().all(|a| seen.insert(*a)).then_some(p)
+    let looped = if p.len() <= 16 {
+        p.iter().enumerate().any(|(i, a)| p[i + 1..].contains(a))
+    } else {
+        let mut sorted = p.to_vec();
+        sorted.sort_unstable();
+        sorted.windows(2).any(|w| w[0] == w[1])
+    };
+    (!looped).then_some(p)
 }
 
 /// Infers relationships from paths (collector side first, origin last, as
@@ -148,7 +169,7 @@ struct Graph {
 }
 
 impl Graph {
-    fn new(paths: &[Vec<Asn>]) -> Self {
+    fn new(paths: &[Cow<'_, [Asn]>]) -> Self {
         let mut transit: HashMap<Asn, HashSet<Asn>> = HashMap::new();
         let mut neighbours: HashMap<Asn, BTreeSet<Asn>> = HashMap::new();
         for p in paths {
@@ -266,7 +287,7 @@ pub fn infer_with<'a>(
     opts: Options,
 ) -> HashMap<(Asn, Asn), Relationship> {
     // Step 1.
-    let mut clean: Vec<Vec<Asn>> = paths.into_iter().filter_map(sanitise).collect();
+    let mut clean: Vec<Cow<'a, [Asn]>> = paths.into_iter().filter_map(sanitise).collect();
     clean.sort_unstable();
     clean.dedup();
     // Step 2.
@@ -437,8 +458,15 @@ mod tests {
 
     #[test]
     fn sanitised_and_poisoned_paths() {
-        assert_eq!(sanitise(&a(&[1, 1, 2, 3, 3])), Some(a(&[1, 2, 3])));
+        assert_eq!(sanitise(&a(&[1, 1, 2, 3, 3])).as_deref(), Some(&a(&[1, 2, 3])[..]));
+        assert!(matches!(sanitise(&a(&[1, 2, 3])), Some(Cow::Borrowed(_))));
         assert_eq!(sanitise(&a(&[1, 2, 3, 2])), None);
+        assert_eq!(sanitise(&a(&[1, 2, 2, 3, 2])), None);
+        // A long path with a loop far apart (the sorted check).
+        let mut long: Vec<u32> = (100..130).collect();
+        assert!(sanitise(&a(&long)).is_some());
+        long.push(101);
+        assert_eq!(sanitise(&a(&long)), None);
         assert_eq!(sanitise(&a(&[1, 64512, 3])), None);
         assert_eq!(sanitise(&a(&[1, 23456])), None);
         assert_eq!(sanitise(&a(&[7, 7])), None);

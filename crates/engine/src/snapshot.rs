@@ -24,6 +24,7 @@ use serde::Serialize;
 
 use manrs_types::{Asn, Month, Prefix};
 
+use crate::peerset::PeerSet;
 use crate::settings::{AsSetPolicy, Settings};
 
 /// Index of a peer in a builder's peer table.
@@ -99,7 +100,7 @@ struct RouteKey {
 struct Acc {
     first: Option<i64>,
     last: Option<i64>,
-    peers: Vec<PeerId>,
+    peers: PeerSet,
     upstreams: Vec<Asn>,
 }
 
@@ -115,7 +116,7 @@ impl Acc {
             self.first = Some(self.first.map_or(t, |f| f.min(t)));
             self.last = Some(self.last.map_or(t, |l| l.max(t)));
         }
-        insert_sorted(&mut self.peers, peer);
+        self.peers.insert(peer);
         if let Some(u) = upstream {
             insert_sorted(&mut self.upstreams, u);
         }
@@ -305,8 +306,8 @@ impl SnapshotBuilder {
             if let Some(l) = acc.last {
                 mine.last = Some(mine.last.map_or(l, |m| m.max(l)));
             }
-            for p in acc.peers {
-                insert_sorted(&mut mine.peers, remap[p as usize]);
+            for p in acc.peers.iter() {
+                mine.peers.insert(remap[p as usize]);
             }
             for u in acc.upstreams {
                 insert_sorted(&mut mine.upstreams, u);
@@ -326,9 +327,9 @@ impl SnapshotBuilder {
                 continue;
             }
             let mut collectors: Vec<&str> = Vec::new();
-            for p in &acc.peers {
-                used[*p as usize] = true;
-                let c = self.peers[*p as usize].collector.as_str();
+            for p in acc.peers.iter() {
+                used[p as usize] = true;
+                let c = self.peers[p as usize].collector.as_str();
                 if !collectors.contains(&c) {
                     collectors.push(c);
                 }

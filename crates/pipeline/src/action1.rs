@@ -5,7 +5,7 @@
 //! by the published duration weighting. Every incident keeps the findings
 //! behind it as JSON evidence (prefix, origin, path, peer, times, tags).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use manrs_engine::aspa::{AspaIndex, AspaVerdict};
 use manrs_engine::hijacks::Relationship;
@@ -95,7 +95,7 @@ pub fn action1(
     spans: &[OriginSpan],
     ctx: &Context<'_>,
     bogons: &BogonRef,
-    (leaks, otc_leaks, relationships, aspa): (&[Leak], &[Leak], &str, &AspaIndex),
+    (leaks, otc_leaks, relationships, aspa): (&[Leak<'_>], &[Leak<'_>], &str, &AspaIndex),
     paths: &[SeenPath],
     settings: &Settings,
     weighting: &Weighting,
@@ -156,27 +156,39 @@ pub fn action1(
     stats.otc_paths = paths.iter().filter(|p| p.otc.is_some()).count() as u64;
     stats.otc_leaks = otc_leaks.len() as u64;
     // OTC leaks join the valley-free ones (judged with the same
-    // relationships, so under the same policy), unless already found.
-    let mut combined: Vec<Leak> = leaks.to_vec();
-    for l in otc_leaks {
-        match combined
-            .iter_mut()
-            .find(|k| k.leaker == l.leaker && k.to == l.to && k.path.path == l.path.path)
-        {
-            Some(k) => k.otc = l.otc,
-            None => combined.push(l.clone()),
+    // relationships, so under the same policy), unless already found. A
+    // leak is known by (leaker, receiver, path); paths are the period's
+    // distinct paths, so the path's address identifies it.
+    type LeakKey = (Asn, Asn, *const SeenPath);
+    let key = |l: &Leak<'_>| -> LeakKey { (l.leaker, l.to, std::ptr::from_ref(l.path)) };
+    let counted = relationships == "caida" || settings.leaks_from_inferred;
+    let mut combined: Vec<Leak<'_>> = Vec::new();
+    let mut found: HashMap<LeakKey, usize> = HashMap::new();
+    if counted {
+        combined.reserve(leaks.len() + otc_leaks.len());
+        for l in leaks {
+            found.entry(key(l)).or_insert(combined.len());
+            combined.push(l.clone());
+        }
+        for l in otc_leaks {
+            match found.get(&key(l)) {
+                Some(&i) => combined[i].otc = l.otc,
+                None => {
+                    found.insert(key(l), combined.len());
+                    combined.push(l.clone());
+                }
+            }
         }
     }
-    let leaks: &[Leak] =
-        if relationships == "caida" || settings.leaks_from_inferred { &combined } else { &[] };
+    let leaks: &[Leak<'_>] = &combined;
     // ASPA-invalid paths are leaks on their own evidence (signed objects).
-    let mut aspa_leaks: Vec<Leak> = Vec::new();
+    let mut aspa_leaks: Vec<Leak<'_>> = Vec::new();
     if !aspa.is_empty() {
         for p in paths {
             let verdict = aspa.verify(&p.path);
             *stats.aspa.entry(format!("{verdict:?}").to_lowercase()).or_insert(0) += 1;
             if let Some((leaker, to)) = aspa.leak(&p.path)
-                && !leaks.iter().any(|l| l.leaker == leaker && l.to == to && l.path.path == p.path)
+                && !found.contains_key(&(leaker, to, std::ptr::from_ref(p)))
             {
                 let up: Vec<Asn> = p.path.iter().rev().copied().collect();
                 let from = up
@@ -190,13 +202,13 @@ pub fn action1(
                     from_rel: Relationship::CustomerOf,
                     to,
                     to_rel: Relationship::CustomerOf,
-                    path: p.clone(),
+                    path: p,
                     otc: None,
                 });
             }
         }
     }
-    let all: Vec<(&Leak, &str)> = leaks
+    let all: Vec<(&Leak<'_>, &str)> = leaks
         .iter()
         .filter(|l| {
             let valid = !aspa.is_empty() && aspa.verify(&l.path.path) == AspaVerdict::Valid;

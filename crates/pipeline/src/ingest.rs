@@ -9,8 +9,8 @@ use std::time::Instant;
 
 use bgpkit_parser::models::{AsPathSegment, ElemType};
 use manrs_engine::hijacks::{Context, Timeline};
-use manrs_engine::leaks::SeenPath;
-use manrs_engine::relationships::collapse;
+use manrs_engine::paths::PathSet;
+use manrs_engine::relationships::collapse_into;
 use manrs_engine::{IrrIndex, Segment, SnapshotBuilder, VrpIndex};
 use manrs_input::Input;
 use manrs_irr::{RpslError, RpslObject, RpslReader};
@@ -103,7 +103,7 @@ pub struct Ingested {
     pub context: Context<'static>,
     /// Every distinct AS path (prepending removed) of the MRT inputs, for
     /// route-leak detection and relationship inference.
-    pub paths: HashMap<Vec<Asn>, SeenPath>,
+    pub paths: PathSet,
     /// IANA registry rows (bogon reference).
     pub iana: Vec<IanaEntry>,
     /// Delegated-stats records of space and AS numbers not delegated
@@ -132,7 +132,7 @@ pub fn ingest_period(
         holders: HashMap::new(),
         delegations: HashMap::new(),
         timeline: Timeline::new(),
-        paths: HashMap::new(),
+        paths: PathSet::new(),
         context: Context { min_peers: manifest.analysis.hijack_min_peers, ..Context::default() },
         iana: Vec::new(),
         undelegated: Vec::new(),
@@ -292,6 +292,7 @@ fn read_mrt(
     let mut flat: Vec<Asn> = Vec::new();
     let mut bounds: Vec<(bool, usize, usize)> = Vec::new();
     let mut sequence: Vec<Asn> = Vec::new();
+    let mut collapsed: Vec<Asn> = Vec::new();
     for item in reader.by_ref() {
         let MrtItem::Element(e) = item.map_err(strict)? else { continue };
         let elem = &e.elem;
@@ -344,29 +345,9 @@ fn read_mrt(
         if single_origin {
             let baseline = e.record_type.name().starts_with("TABLE_DUMP");
             out.timeline.announce(peer, prefix, &sequence, time, baseline);
-            let key = collapse(&sequence);
-            match out.paths.get_mut(&key) {
-                Some(p) => {
-                    p.first = p.first.min(time);
-                    p.last = p.last.max(time);
-                    p.count += 1;
-                    if p.otc.is_none() {
-                        p.otc = elem.only_to_customer.map(|a| Asn(a.to_u32()));
-                    }
-                }
-                None => {
-                    let seen = SeenPath {
-                        path: key.clone(),
-                        prefix,
-                        peer,
-                        first: time,
-                        last: time,
-                        count: 1,
-                        otc: elem.only_to_customer.map(|a| Asn(a.to_u32())),
-                    };
-                    out.paths.insert(key, seen);
-                }
-            }
+            collapse_into(&sequence, &mut collapsed);
+            let otc = elem.only_to_customer.map(|a| Asn(a.to_u32()));
+            out.paths.see(&collapsed, prefix, peer, time, otc);
         } else {
             out.timeline.withdraw(peer, prefix, time);
         }

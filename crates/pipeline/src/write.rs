@@ -178,8 +178,7 @@ pub fn store_period(
     crate::hijacks::add_iana(&mut context, &iana);
     let bogons = bogon_reference(&iana, &undelegated);
     let spans = timeline.finish();
-    let mut paths: Vec<SeenPath> = paths.into_values().collect();
-    paths.sort_by(|a, b| a.path.cmp(&b.path));
+    let paths: Vec<SeenPath> = paths.into_sorted();
     let (relationships, source) = if context.relationships.is_empty() {
         (infer(paths.iter().map(|p| p.path.as_slice())), "inferred")
     } else {
@@ -205,7 +204,8 @@ pub fn store_period(
     );
     // The ASes seen in paths, for the network universe (manrs-spec §2.1).
     let path_asns: BTreeSet<Asn> = paths.iter().flat_map(|p| p.path.iter().copied()).collect();
-    drop((spans, paths, leaks, otc_leaks));
+    drop((spans, leaks, otc_leaks));
+    drop(paths);
     observer.stage("validating routes");
     let snapshot_stats = snapshot.stats.clone();
     let analysis: Analysis = analyse(snapshot, &vrps, irr.as_ref(), settings, profile);
