@@ -15,7 +15,9 @@
 
 pub mod bgpdump;
 mod reader;
+pub mod route;
 
 pub use bgpkit_parser::BgpElem;
-pub use bgpkit_parser::models::ElemType;
+pub use bgpkit_parser::models::{ElemType, Origin};
 pub use reader::{Element, MrtItem, MrtReader, RecordType, StateChange, detect, inspect};
+pub use route::{AsPathView, Route, RouteItem, Segment, SegmentKind};
