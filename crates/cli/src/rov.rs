@@ -14,7 +14,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use manrs_engine::{RovCounts, RovState, VrpIndex};
 use manrs_input::Input;
-use manrs_mrt::{ElemType, MrtItem, MrtReader};
+use manrs_mrt::{ElemType, MrtReader, RouteItem};
 use manrs_rpki::{Payload, VrpReader};
 use manrs_sources::ipasn::IpAsnReader;
 use manrs_sources::routes::RouteCsvReader;
@@ -153,27 +153,19 @@ fn read_routes(path: &PathBuf, add: &mut dyn FnMut(Route), diags: &mut Diagnosti
         }
         Some(Format::Mrt) => {
             let mut r = MrtReader::new(input, Mode::Lenient);
-            for item in r.by_ref() {
-                let Ok(MrtItem::Element(e)) = item else { continue };
-                if e.elem.elem_type == ElemType::WITHDRAW {
+            while let Some(item) = r.next_route() {
+                let Ok(RouteItem::Route(route)) = item else { continue };
+                if route.elem_type == ElemType::WITHDRAW {
                     continue;
                 }
-                let prefix = Prefix::new_truncating(e.elem.prefix.prefix);
-                add((prefix, origin(&e.elem)));
+                let prefix = Prefix::new_truncating(route.prefix);
+                // RFC 6811 §2: the last AS of a path ending in an
+                // AS_SEQUENCE; none when it ends in an AS_SET.
+                add((prefix, route.origin_asn()));
             }
             diags.merge(r.diagnostics().clone());
         }
         _ => bail!("{}: not a route list (ipasn, prefix,asn CSV or MRT)", path.display()),
     }
     Ok(())
-}
-
-/// RFC 6811 §2: the origin is the last AS of a path ending in an
-/// AS_SEQUENCE; a path ending in an AS_SET has no single origin.
-fn origin(elem: &manrs_mrt::BgpElem) -> Option<Asn> {
-    use bgpkit_parser::models::AsPathSegment;
-    match elem.as_path.as_ref()?.segments.last()? {
-        AsPathSegment::AsSequence(v) => v.last().map(|a| Asn(a.to_u32())),
-        _ => None,
-    }
 }

@@ -18,9 +18,10 @@
 use std::fmt::Write;
 use std::net::IpAddr;
 
-use bgpkit_parser::models::{ElemType, MetaCommunity, Origin};
+use bgpkit_parser::models::{ElemType, Origin};
 
-use crate::{Element, MrtItem, RecordType, StateChange};
+use crate::route::PathBuf;
+use crate::{Element, MrtItem, RecordType, Route, StateChange};
 
 fn type_name(t: RecordType) -> &'static str {
     match t {
@@ -69,16 +70,30 @@ pub fn state_line(s: &StateChange) -> String {
 
 /// Renders a route element.
 pub fn element_line(e: &Element) -> String {
-    let el = &e.elem;
+    let mut path = PathBuf::default();
+    if let Some(p) = &e.elem.as_path {
+        path.set_from(p);
+    }
+    route_line(&Route::from_elem(e.record_type, e.time, e.micros, &e.elem, &path))
+}
+
+/// Renders a route of [`MrtReader::next_route`](crate::MrtReader::next_route).
+pub fn route_line(r: &Route<'_>) -> String {
     let mut out = String::with_capacity(160);
-    out.push_str(type_name(e.record_type));
+    write_route_line(&mut out, r);
+    out
+}
+
+/// Appends the `bgpdump -m` line of a route (without the newline) to `out`.
+pub fn write_route_line(out: &mut String, r: &Route<'_>) {
+    out.push_str(type_name(r.record_type));
     out.push('|');
-    write_time(&mut out, e.time, e.micros);
+    write_time(out, r.time, r.micros);
     let rib = matches!(
-        e.record_type,
+        r.record_type,
         RecordType::TableDump | RecordType::TableDumpV2 | RecordType::TableDumpV2AddPath
     );
-    let kind = match (el.elem_type, rib) {
+    let kind = match (r.elem_type, rib) {
         (ElemType::WITHDRAW, _) => "W",
         (ElemType::ANNOUNCE, true) => "B",
         (ElemType::ANNOUNCE, false) => "A",
@@ -86,52 +101,52 @@ pub fn element_line(e: &Element) -> String {
     out.push('|');
     out.push_str(kind);
     out.push('|');
-    write_ip(&mut out, el.peer_ip);
-    let _ = write!(out, "|{}|", el.peer_asn.to_u32());
-    write_ip(&mut out, el.prefix.prefix.addr());
-    let _ = write!(out, "/{}", el.prefix.prefix.prefix_len());
-    if el.elem_type == ElemType::WITHDRAW {
-        return out;
+    write_ip(out, r.peer_ip);
+    let _ = write!(out, "|{}|", r.peer_asn.0);
+    write_ip(out, r.prefix.addr());
+    let _ = write!(out, "/{}", r.prefix.prefix_len());
+    if r.elem_type == ElemType::WITHDRAW {
+        return;
     }
-    if e.record_type == RecordType::TableDumpV2AddPath {
-        let _ = write!(out, "|{}", el.prefix.path_id.unwrap_or(0));
+    if r.record_type == RecordType::TableDumpV2AddPath {
+        let _ = write!(out, "|{}", r.path_id.unwrap_or(0));
     }
     out.push('|');
-    if let Some(p) = &el.as_path {
+    if let Some(p) = &r.as_path {
         let _ = write!(out, "{p}");
     }
     out.push('|');
-    out.push_str(match el.origin {
+    out.push_str(match r.origin {
         Some(Origin::IGP) => "IGP",
         Some(Origin::EGP) => "EGP",
         Some(Origin::INCOMPLETE) => "INCOMPLETE",
         None => "",
     });
     out.push('|');
-    if let Some(nh) = el.next_hop {
-        write_ip(&mut out, nh);
+    if let Some(nh) = r.next_hop {
+        write_ip(out, nh);
     }
-    let _ = write!(out, "|{}|{}|", el.local_pref.unwrap_or(0), el.med.unwrap_or(0));
-    if let Some(cs) = &el.communities {
-        let mut first = true;
-        for c in cs {
-            if let MetaCommunity::Plain(c) = c {
-                if !first {
-                    out.push(' ');
-                }
-                first = false;
-                let _ = write!(out, "{c}");
-            }
+    let _ = write!(out, "|{}|{}|", r.local_pref().unwrap_or(0), r.med().unwrap_or(0));
+    for (i, c) in r.communities().enumerate() {
+        if i > 0 {
+            out.push(' ');
         }
+        // RFC 1997 well-known communities by name, as bgpkit-parser
+        // prints them.
+        let _ = match c {
+            0xFFFF_FF01 => write!(out, "no-export"),
+            0xFFFF_FF02 => write!(out, "no-advertise"),
+            0xFFFF_FF03 => write!(out, "no-export-sub-confed"),
+            c => write!(out, "{}:{}", c >> 16, c & 0xffff),
+        };
     }
     out.push('|');
-    out.push_str(if el.atomic { "AG" } else { "NAG" });
+    out.push_str(if r.atomic_aggregate() { "AG" } else { "NAG" });
     out.push('|');
-    if let (Some(asn), Some(ip)) = (el.aggr_asn, el.aggr_ip) {
-        let _ = write!(out, "{} {ip}", asn.to_u32());
+    if let Some((asn, ip)) = r.aggregator() {
+        let _ = write!(out, "{} {ip}", asn.0);
     }
     out.push('|');
-    out
 }
 
 /// Writes an address as bgpdump does. IPv4 and most IPv6 addresses print as

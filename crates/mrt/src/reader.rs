@@ -14,12 +14,16 @@ use std::path::Path;
 use std::sync::Arc;
 
 use bgpkit_parser::models::{
-    AsPath, Asn as BgpAsn, Bgp4MpEnum, LegacyBgp, MrtMessage, TableDumpMessage, TableDumpV2Message,
+    AsPath, Asn as BgpAsn, Bgp4MpEnum, CommonHeader, EntryType, LegacyBgp, MrtMessage,
+    TableDumpMessage, TableDumpV2Message,
 };
-use bgpkit_parser::parser::mrt::mrt_record::chunk_mrt_record;
+use bgpkit_parser::parser::mrt::mrt_record::{RawMrtRecord, chunk_mrt_record};
 use bgpkit_parser::{BgpElem, Elementor, MrtRecord, ParserError};
+use bytes::Bytes;
 use manrs_input::{Input, InputError, InputStatus};
 use manrs_types::{DiagKind, Diagnostic, Diagnostics, Location, Mode, Summary};
+
+use crate::route::{self, FastRecord, PathBuf, Peer, Route, RouteItem};
 
 /// The 12-byte MRT common header (RFC 6396 §2).
 const HEADER_LEN: usize = 12;
@@ -157,6 +161,17 @@ pub struct MrtReader {
     state_changes: u64,
     per_type: BTreeMap<&'static str, u64>,
     done: bool,
+    // The route API (`next_route`): the record buffer, reused; the RIB
+    // record the fast decoder took; the peers of the current
+    // PEER_INDEX_TABLE; the bgpkit-parser element being presented and its
+    // AS path.
+    buf: Vec<u8>,
+    fast: FastRecord,
+    peers: Option<Vec<Peer>>,
+    current: Option<Element>,
+    current_path: PathBuf,
+    fast_records: u64,
+    fallback_records: u64,
 }
 
 impl std::fmt::Debug for MrtReader {
@@ -185,6 +200,13 @@ impl MrtReader {
             state_changes: 0,
             per_type: BTreeMap::new(),
             done: false,
+            buf: Vec::new(),
+            fast: FastRecord::default(),
+            peers: None,
+            current: None,
+            current_path: PathBuf::default(),
+            fast_records: 0,
+            fallback_records: 0,
         }
     }
 
@@ -216,6 +238,20 @@ impl MrtReader {
     /// Records per MRT type name.
     pub fn records_per_type(&self) -> &BTreeMap<&'static str, u64> {
         &self.per_type
+    }
+
+    /// TABLE_DUMP_V2 RIB records (subtypes 2-5 and 8-11) that
+    /// [`next_route`](Self::next_route) decoded with the fast decoder.
+    pub fn fast_records(&self) -> u64 {
+        self.fast_records
+    }
+
+    /// TABLE_DUMP_V2 RIB records (subtypes 2-5 and 8-11) that
+    /// [`next_route`](Self::next_route) read in full but left to
+    /// bgpkit-parser, because the fast decoder does not take them (see
+    /// [`route`](crate::route)).
+    pub fn fallback_records(&self) -> u64 {
+        self.fallback_records
     }
 
     /// Records a problem; returns the error to yield in strict mode.
@@ -284,10 +320,14 @@ impl MrtReader {
         // Framing by the decoder's own chunker: it also repairs the
         // historical TABLE_DUMP records whose length field is four bytes
         // short (RIS bviews of 2000).
-        let raw = match chunk_mrt_record(&mut self.input) {
-            Ok(raw) => raw,
-            Err(e) => return self.framing_error(loc, e.error),
-        };
+        match chunk_mrt_record(&mut self.input) {
+            Ok(raw) => self.decode_raw(raw, loc),
+            Err(e) => self.framing_error(loc, e.error),
+        }
+    }
+
+    /// Decodes one framed record with bgpkit-parser into `pending`.
+    fn decode_raw(&mut self, raw: RawMrtRecord, loc: Location) -> Option<Diagnostic> {
         self.records += 1;
         let h = &raw.common_header;
         let (mrt_type, subtype) = (h.entry_type as u16, h.entry_subtype);
@@ -370,6 +410,20 @@ impl MrtReader {
                 return None;
             }
             MrtMessage::TableDumpV2Message(TableDumpV2Message::PeerIndexTable(p)) => {
+                // The fast decoder's copy: peer indices are 0..n in table
+                // order (RFC 6396 §4.3.1).
+                let mut peers = Vec::with_capacity(p.id_peer_map.len());
+                while let Some(peer) = p.id_peer_map.get(&(peers.len() as u16)) {
+                    peers.push(Peer {
+                        ip: peer.peer_ip,
+                        asn: manrs_types::Asn(peer.peer_asn.to_u32()),
+                        bgp_id: peer.peer_bgp_id,
+                    });
+                    if peers.len() > usize::from(u16::MAX) {
+                        break;
+                    }
+                }
+                self.peers = Some(peers);
                 self.elementor = Elementor::with_peer_table(p);
                 return None;
             }
@@ -440,6 +494,230 @@ impl MrtReader {
     }
 }
 
+/// What [`MrtReader::next_route`] found to present, before the view is
+/// made (the view borrows the reader, so it is made once the reading is
+/// done).
+enum Ready {
+    /// Entry `i` of the fast record.
+    Fast(usize),
+    /// The element in `current`.
+    Elem,
+    /// A state change.
+    State(StateChange),
+}
+
+/// Hands the bytes already consumed from the input, then the read error met
+/// (if any), then the rest of the input to bgpkit-parser's chunker, so that
+/// it frames the record exactly as if it had read it itself.
+struct Replay<'a, R> {
+    head: &'a [u8],
+    err: Option<io::Error>,
+    inner: &'a mut R,
+}
+
+impl<R: Read> Read for Replay<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if !self.head.is_empty() {
+            let n = self.head.len().min(buf.len());
+            let (now, later) = self.head.split_at(n);
+            if let Some(dst) = buf.get_mut(..n) {
+                dst.copy_from_slice(now);
+            }
+            self.head = later;
+            return Ok(n);
+        }
+        if let Some(e) = self.err.take() {
+            return Err(e);
+        }
+        self.inner.read(buf)
+    }
+}
+
+impl MrtReader {
+    /// The next route or state change, or the error that ends a strict
+    /// reading, as a view borrowed from the reader until the next call: the
+    /// allocation-free counterpart of the [`Iterator`] API.
+    ///
+    /// TABLE_DUMP_V2 RIB records (RFC 6396 §4.3.2 subtypes 2-5, RFC 8050
+    /// subtypes 8-11) go through a specialised decoder that reads them from
+    /// one reused record buffer (see [`route`](crate::route)); every other
+    /// record, and every RIB record that decoder does not fully trust, is
+    /// decoded by bgpkit-parser as by the iterator and presented through the
+    /// same [`Route`] view. Records, elements, records per type, state
+    /// changes and diagnostics (record index and byte offset included) are
+    /// the same as the iterator's, item for item.
+    ///
+    /// ```no_run
+    /// # use manrs_mrt::{MrtReader, RouteItem};
+    /// # use manrs_types::Mode;
+    /// let mut reader = MrtReader::open("rib.bz2", Mode::Lenient)?;
+    /// while let Some(item) = reader.next_route() {
+    ///     let RouteItem::Route(route) = item? else { continue };
+    ///     println!("{} {:?}", route.prefix, route.origin_asn());
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// The iterator and this method may be mixed on one reader; neither
+    /// skips nor repeats an item.
+    pub fn next_route(&mut self) -> Option<Result<RouteItem<'_>, Diagnostic>> {
+        let ready = loop {
+            if self.fast.in_progress() {
+                let i = self.fast.next;
+                self.fast.next += 1;
+                break Ready::Fast(i);
+            }
+            match self.pending.pop_front() {
+                Some(MrtItem::Element(e)) => {
+                    match &e.elem.as_path {
+                        Some(p) => self.current_path.set_from(p),
+                        None => self.current_path.clear(),
+                    }
+                    self.current = Some(e);
+                    break Ready::Elem;
+                }
+                Some(MrtItem::State(s)) => break Ready::State(s),
+                None => {}
+            }
+            if self.done {
+                return None;
+            }
+            if let Some(err) = self.read_record_fast() {
+                self.done = true;
+                self.pending.clear();
+                self.fast.clear();
+                return Some(Err(err));
+            }
+        };
+        let item = match ready {
+            Ready::Fast(i) => {
+                let body = self.buf.get(HEADER_LEN..).unwrap_or_default();
+                let peers = self.peers.as_deref().unwrap_or_default();
+                RouteItem::Route(self.fast.route(i, body, peers)?)
+            }
+            Ready::Elem => {
+                let e = self.current.as_ref()?;
+                RouteItem::Route(Route::from_elem(
+                    e.record_type,
+                    e.time,
+                    e.micros,
+                    &e.elem,
+                    &self.current_path,
+                ))
+            }
+            Ready::State(s) => RouteItem::State(s),
+        };
+        Some(Ok(item))
+    }
+
+    /// Reads one record for [`next_route`](Self::next_route): a
+    /// TABLE_DUMP_V2 RIB record into the reused buffer and, when the fast
+    /// decoder takes it, into `fast`; anything else through
+    /// [`decode_raw`](Self::decode_raw) into `pending`.
+    fn read_record_fast(&mut self) -> Option<Diagnostic> {
+        let loc = Location::Record { index: self.records, byte: self.input.pos };
+        self.buf.clear();
+        let mut err = (&mut self.input).take(HEADER_LEN as u64).read_to_end(&mut self.buf).err();
+        if err.is_none()
+            && let Some(&[t0, t1, s0, s1, l0, l1, l2, l3]) = self.buf.get(4..HEADER_LEN)
+        {
+            let (t, subtype) = (u16::from_be_bytes([t0, t1]), u16::from_be_bytes([s0, s1]));
+            let len = u32::from_be_bytes([l0, l1, l2, l3]);
+            if t == T_TABLE_DUMP_V2
+                && route::fast_subtype(subtype).is_some()
+                && len <= MAX_BODY_LEN
+                && self.peers.is_some()
+            {
+                self.buf.reserve(len as usize);
+                err = (&mut self.input).take(u64::from(len)).read_to_end(&mut self.buf).err();
+                if err.is_none() && self.buf.len() == HEADER_LEN + len as usize {
+                    return self.rib_record(subtype, len, loc);
+                }
+            }
+        }
+        // Not a record for the fast decoder, or cut short: bgpkit-parser's
+        // chunker frames it (and words the error) as in `read_record`.
+        let chunked =
+            chunk_mrt_record(&mut Replay { head: &self.buf, err, inner: &mut self.input });
+        match chunked {
+            Ok(raw) => self.decode_raw(raw, loc),
+            Err(e) => self.framing_error(loc, e.error),
+        }
+    }
+
+    /// A whole TABLE_DUMP_V2 RIB record is in `buf`: the fast decoder, or
+    /// bgpkit-parser when the fast decoder does not take it.
+    fn rib_record(&mut self, subtype: u16, len: u32, loc: Location) -> Option<Diagnostic> {
+        let body = self.buf.get(HEADER_LEN..).unwrap_or_default();
+        let peers = self.peers.as_deref().unwrap_or_default();
+        let time = match self.buf.get(..4) {
+            Some(&[a, b, c, d]) => u32::from_be_bytes([a, b, c, d]),
+            _ => 0,
+        };
+        if route::decode_rib(body, subtype, peers, &mut self.fast) {
+            // The counts `decode_raw` would have made.
+            let record_type = RecordType::from_header(T_TABLE_DUMP_V2, subtype)
+                .unwrap_or(RecordType::TableDumpV2);
+            self.fast.record_type = record_type;
+            self.fast.time = time;
+            self.records += 1;
+            *self.per_type.entry(record_type.name()).or_insert(0) += 1;
+            self.elements += self.fast.len() as u64;
+            self.fast_records += 1;
+            return None;
+        }
+        self.fast.clear();
+        self.fallback_records += 1;
+        let raw = RawMrtRecord {
+            common_header: CommonHeader {
+                timestamp: time,
+                microsecond_timestamp: None,
+                entry_type: EntryType::TABLE_DUMP_V2,
+                entry_subtype: subtype,
+                length: len,
+            },
+            header_bytes: Bytes::copy_from_slice(self.buf.get(..HEADER_LEN).unwrap_or_default()),
+            message_bytes: Bytes::copy_from_slice(body),
+        };
+        self.decode_raw(raw, loc)
+    }
+
+    /// Hands the entries of the fast record not yet yielded to `pending`,
+    /// decoded by bgpkit-parser, for the iterator (when a caller moves
+    /// from [`next_route`](Self::next_route) to `next` inside a record).
+    /// The fast decoder took the record, so bgpkit-parser decodes it
+    /// without a warning into the same entries, already counted.
+    fn demote_fast_record(&mut self) {
+        let skip = self.fast.next;
+        self.fast.clear();
+        let (subtype, len, time) = match self.buf.get(..HEADER_LEN) {
+            Some(&[a, b, c, d, _, _, s0, s1, l0, l1, l2, l3]) => (
+                u16::from_be_bytes([s0, s1]),
+                u32::from_be_bytes([l0, l1, l2, l3]),
+                u32::from_be_bytes([a, b, c, d]),
+            ),
+            _ => return,
+        };
+        let raw = RawMrtRecord {
+            common_header: CommonHeader {
+                timestamp: time,
+                microsecond_timestamp: None,
+                entry_type: EntryType::TABLE_DUMP_V2,
+                entry_subtype: subtype,
+                length: len,
+            },
+            header_bytes: Bytes::copy_from_slice(self.buf.get(..HEADER_LEN).unwrap_or_default()),
+            message_bytes: Bytes::copy_from_slice(self.buf.get(HEADER_LEN..).unwrap_or_default()),
+        };
+        let (records, elements, per_type) = (self.records, self.elements, self.per_type.clone());
+        let first = self.pending.len();
+        let _ = self.decode_raw(raw, Location::Record { index: records, byte: 0 });
+        (self.records, self.elements, self.per_type) = (records, elements, per_type);
+        let skip = skip.min(self.pending.len().saturating_sub(first));
+        self.pending.drain(first..first + skip);
+    }
+}
+
 /// The RFC 7606 warnings bgpkit-parser attached to a decoded message.
 fn validation_warnings(message: &MrtMessage) -> Vec<String> {
     use bgpkit_parser::models::BgpMessage;
@@ -478,6 +756,9 @@ impl Iterator for MrtReader {
     type Item = Result<MrtItem, Diagnostic>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if self.fast.in_progress() {
+            self.demote_fast_record();
+        }
         loop {
             if let Some(item) = self.pending.pop_front() {
                 return Some(Ok(item));
@@ -539,27 +820,53 @@ pub fn detect(head: &[u8]) -> bool {
 /// the error.
 pub fn inspect(input: Input, mode: Mode) -> Result<Summary, Diagnostic> {
     let mut reader = MrtReader::new(input, mode);
-    let mut peers = std::collections::HashSet::new();
-    for item in reader.by_ref() {
+    let mut peers = PeerSet::default();
+    while let Some(item) = reader.next_route() {
         match item? {
-            MrtItem::Element(e) => {
-                peers.insert((e.elem.peer_ip, e.elem.peer_asn.to_u32()));
-            }
-            MrtItem::State(s) => {
-                peers.insert((s.peer_ip, s.peer_asn));
-            }
+            RouteItem::Route(r) => peers.insert(r.peer_ip, r.peer_asn.0),
+            RouteItem::State(s) => peers.insert(s.peer_ip, s.peer_asn),
         }
     }
     let mut s = Summary::new("mrt");
     s.records = reader.records;
     s.elements = reader.elements;
     s.counts.insert("stateChanges".into(), reader.state_changes);
-    s.counts.insert("peers".into(), peers.len() as u64);
+    s.counts.insert("peers".into(), peers.set.len() as u64);
     for (t, n) in &reader.per_type {
         s.counts.insert((*t).to_string(), *n);
     }
     s.diagnostics = reader.diagnostics;
     Ok(s)
+}
+
+/// The distinct (address, AS) pairs of the peers seen. A RIB has a few
+/// dozen peers and 20 million entries: a small direct-mapped cache in front
+/// of the hash set answers almost every lookup (hashing every entry's peer
+/// cost a sixth of a full-table `inspect`).
+struct PeerSet {
+    cache: [Option<(IpAddr, u32)>; 1024],
+    set: std::collections::HashSet<(IpAddr, u32)>,
+}
+
+impl Default for PeerSet {
+    fn default() -> Self {
+        PeerSet { cache: [None; 1024], set: Default::default() }
+    }
+}
+
+impl PeerSet {
+    fn insert(&mut self, ip: IpAddr, asn: u32) {
+        let low = match ip {
+            IpAddr::V4(a) => u32::from(a),
+            IpAddr::V6(a) => (u128::from(a) as u32) ^ ((u128::from(a) >> 64) as u32),
+        };
+        let slot = ((low ^ asn.rotate_left(7)).wrapping_mul(0x9e37_79b9) >> 22) as usize;
+        let Some(c) = self.cache.get_mut(slot) else { return };
+        if *c != Some((ip, asn)) {
+            self.set.insert((ip, asn));
+            *c = Some((ip, asn));
+        }
+    }
 }
 
 #[cfg(test)]
