@@ -3,19 +3,19 @@
 //! snapshot builder, the VRP or IRR index or the registry tables.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use bgpkit_parser::models::{AsPathSegment, ElemType};
 use manrs_engine::hijacks::{Context, Timeline};
 use manrs_engine::paths::PathSet;
 use manrs_engine::relationships::collapse_into;
-use manrs_engine::{IrrIndex, Segment, SnapshotBuilder, VrpIndex};
+use manrs_engine::{IrrIndex, PeerId, Segment, SnapshotBuilder, VrpIndex};
 use manrs_input::Input;
 use manrs_irr::{RpslError, RpslObject, RpslReader};
 use manrs_manifest::{InputKind, InputSpec, Manifest, PeriodSpec};
-use manrs_mrt::{MrtItem, MrtReader};
+use manrs_mrt::{ElemType, MrtReader, RouteItem, SegmentKind};
 use manrs_peeringdb::PeeringDbReader;
 use manrs_rpki::{Payload, VrpReader};
 use manrs_sources::Format as SourceFormat;
@@ -289,51 +289,55 @@ fn read_mrt(
 ) -> Result<(), PipelineError> {
     let collector = spec.collector_for(path);
     let mut reader = MrtReader::new(input, mode);
-    let mut flat: Vec<Asn> = Vec::new();
-    let mut bounds: Vec<(bool, usize, usize)> = Vec::new();
+    // The route API: nothing is allocated per RIB entry (the path is a
+    // view of the reader's buffers; up to four segments are kept inline).
     let mut sequence: Vec<Asn> = Vec::new();
     let mut collapsed: Vec<Asn> = Vec::new();
-    for item in reader.by_ref() {
-        let MrtItem::Element(e) = item.map_err(strict)? else { continue };
-        let elem = &e.elem;
-        let time = i64::from(e.time);
-        if elem.elem_type == ElemType::WITHDRAW {
-            let peer = out.builder.peer(&collector, elem.peer_ip, Asn(elem.peer_asn.to_u32()));
-            out.timeline.withdraw(peer, Prefix::new_truncating(elem.prefix.prefix), time);
+    // Peers of this file (one collector), looked up without building the
+    // builder's key for every route.
+    let mut peers: HashMap<(IpAddr, Asn), PeerId> = HashMap::new();
+    while let Some(item) = reader.next_route() {
+        let RouteItem::Route(route) = item.map_err(strict)? else { continue };
+        let time = i64::from(route.time);
+        let peer = *peers
+            .entry((route.peer_ip, route.peer_asn))
+            .or_insert_with(|| out.builder.peer(&collector, route.peer_ip, route.peer_asn));
+        let prefix = Prefix::new_truncating(route.prefix);
+        if route.elem_type == ElemType::WITHDRAW {
+            out.timeline.withdraw(peer, prefix, time);
             continue;
         }
-        flat.clear();
-        bounds.clear();
-        if let Some(path) = &elem.as_path {
-            for seg in &path.segments {
-                let (is_set, asns) = match seg {
-                    AsPathSegment::AsSequence(v) => (false, v),
-                    AsPathSegment::AsSet(v) => (true, v),
-                    // RFC 5065 confederation segments are local to the
-                    // confederation; they are not part of the origin test.
-                    _ => continue,
-                };
-                let start = flat.len();
-                flat.extend(asns.iter().map(|a| Asn(a.to_u32())));
-                bounds.push((is_set, start, flat.len()));
+        let mut inline = [Segment::Sequence(&[]); 4];
+        let mut spill: Vec<Segment<'_>> = Vec::new();
+        let mut n = 0;
+        for seg in route.as_path.iter().flat_map(|p| p.segments()) {
+            let seg = match seg.kind {
+                SegmentKind::Sequence => Segment::Sequence(seg.asns),
+                SegmentKind::Set => Segment::Set(seg.asns),
+                // RFC 5065 confederation segments are local to the
+                // confederation; they are not part of the origin test.
+                SegmentKind::ConfedSequence | SegmentKind::ConfedSet => continue,
+            };
+            match inline.get_mut(n) {
+                Some(slot) => *slot = seg,
+                None => {
+                    if spill.is_empty() {
+                        spill.extend_from_slice(&inline);
+                    }
+                    spill.push(seg);
+                }
             }
+            n += 1;
         }
-        let segments: Vec<Segment<'_>> = bounds
-            .iter()
-            .map(|(is_set, s, e)| {
-                if *is_set { Segment::Set(&flat[*s..*e]) } else { Segment::Sequence(&flat[*s..*e]) }
-            })
-            .collect();
-        let peer = out.builder.peer(&collector, elem.peer_ip, Asn(elem.peer_asn.to_u32()));
-        let prefix = Prefix::new_truncating(elem.prefix.prefix);
+        let segments: &[Segment<'_>] = if n <= inline.len() { &inline[..n] } else { &spill };
         // The record time: for RIB entries the dump time, for updates the
         // time the collector received the announcement.
-        out.builder.observe_path(prefix, &segments, peer, Some(time));
+        out.builder.observe_path(prefix, segments, peer, Some(time));
         // The timeline wants a path ending in a single origin; anything else
         // replaces what the peer had (it has no origin to compare).
         sequence.clear();
         let mut single_origin = false;
-        for seg in &segments {
+        for seg in segments {
             match seg {
                 Segment::Sequence(v) => {
                     sequence.extend_from_slice(v);
@@ -343,11 +347,10 @@ fn read_mrt(
             }
         }
         if single_origin {
-            let baseline = e.record_type.name().starts_with("TABLE_DUMP");
+            let baseline = route.record_type.name().starts_with("TABLE_DUMP");
             out.timeline.announce(peer, prefix, &sequence, time, baseline);
             collapse_into(&sequence, &mut collapsed);
-            let otc = elem.only_to_customer.map(|a| Asn(a.to_u32()));
-            out.paths.see(&collapsed, prefix, peer, time, otc);
+            out.paths.see(&collapsed, prefix, peer, time, route.only_to_customer());
         } else {
             out.timeline.withdraw(peer, prefix, time);
         }
