@@ -12,7 +12,7 @@
 //! RIBs, with the path identifier after the prefix), `BGP4MP`, `BGP4MP_ET`
 //! (time with microseconds) or `BGP` (the deprecated MRT type 5); RIB
 //! entries use `B` instead of `A`. Addresses, prefixes included, are written
-//! as bgpdump writes them (see [`write_ip`]); only standard communities
+//! as bgpdump writes them (see `write_ip`); only standard communities
 //! (RFC 1997) are printed, as bgpdump 1.6 does.
 
 use std::fmt::Write;
