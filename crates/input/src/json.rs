@@ -93,6 +93,23 @@ impl Scanner {
         first: bool,
         limit: usize,
     ) -> Result<Option<(u64, Vec<u8>, bool)>, ScanError> {
+        let mut bytes = Vec::new();
+        Ok(self
+            .next_element_into(first, limit, &mut bytes)?
+            .map(|(line, fits)| (line, bytes, fits)))
+    }
+
+    /// [`Scanner::next_element`] into a buffer the caller keeps from one
+    /// element to the next (it is cleared first), so that reading an array
+    /// allocates nothing per element: the element's line and whether it
+    /// fitted in `limit` bytes; `None` at the closing `]`.
+    pub fn next_element_into(
+        &mut self,
+        first: bool,
+        limit: usize,
+        bytes: &mut Vec<u8>,
+    ) -> Result<Option<(u64, bool)>, ScanError> {
+        bytes.clear();
         match self.skip_ws()? {
             Some(b']') => {
                 self.bump();
@@ -112,9 +129,8 @@ impl Scanner {
             None => return Err(ScanError::Eof),
         }
         let line = self.pos().line;
-        let mut bytes = Vec::new();
-        let fits = self.value(Some(&mut bytes), limit)?;
-        Ok(Some((line, bytes, fits)))
+        let fits = self.value(Some(bytes), limit)?;
+        Ok(Some((line, fits)))
     }
 
     /// The current position.
