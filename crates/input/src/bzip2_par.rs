@@ -21,7 +21,7 @@
 //! Memory and hand-offs: each block is decoded into an output buffer that
 //! the reader gives back once it has moved past the block, and the scanner
 //! hands the next job out only with such a buffer. The buffers (a window of
-//! `2 x workers + 6`, each about one decoded block, 1 MB for level 9) are
+//! `2 x workers + 2`, each about one decoded block, 1 MB for level 9) are
 //! therefore allocated once and reused for the whole file, and they bound
 //! the blocks in flight. The threads meet under one lock a few times per
 //! block; a read copies from the current block and only waits when the
@@ -643,11 +643,13 @@ pub(crate) struct ParBzDecoder {
     finished: bool,
 }
 
-/// Blocks in flight for `workers` workers: enough to keep every worker busy
-/// while the reader consumes one block and joins up to `MAX_JOIN` pieces.
-/// Each holds an output buffer, so this bounds the memory.
+/// Blocks in flight for `workers` workers: one being decoded and one ready
+/// per worker, and two more so that the worker never waits for the reader
+/// (the reader holds at most two buffers, the block it reads and, while it
+/// joins pieces, the first piece's). Each holds an output buffer, so this
+/// bounds the memory; fewer buffers also mean fewer fresh pages touched.
 fn window(workers: usize) -> usize {
-    2 * workers + MAX_JOIN + 2
+    2 * workers + 2
 }
 
 /// Output buffers larger than this are not kept for later blocks (a block of
