@@ -41,9 +41,11 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// Threads decoding each bzip2 input: 1 is the sequential decoder, 0
-    /// one thread per core.
-    #[arg(long, global = true, default_value_t = 1)]
+    /// Threads per bzip2 input: 0 (the default) is one per available core,
+    /// 1 the sequential decoder; with N, N - 1 threads decode blocks while
+    /// the reading thread parses. `rov` also loads the VRPs beside the
+    /// routes and validates in N slices when N > 1.
+    #[arg(long, global = true, default_value_t = 0)]
     threads: usize,
 }
 

@@ -5,7 +5,15 @@ use std::process::Command;
 use serde_json::Value;
 
 fn rov(args: &[&str]) -> (Value, i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_manrs")).arg("rov").args(args).output().unwrap();
+    rov_threads("0", args)
+}
+
+fn rov_threads(threads: &str, args: &[&str]) -> (Value, i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_manrs"))
+        .args(["--threads", threads, "rov"])
+        .args(args)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
     let v = serde_json::from_str(stdout.lines().last().unwrap_or("null")).unwrap_or(Value::Null);
     (v, out.status.code().unwrap_or(-1), String::from_utf8(out.stderr).unwrap())
@@ -51,6 +59,64 @@ fn small_lists_with_detail() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Many routes, duplicates in between and an MRT-like random order: one
+/// thread and several give the same detail, in the order first seen, with
+/// each route once.
+#[test]
+fn threads_give_the_same_detail_in_first_seen_order() {
+    let dir = std::env::temp_dir().join(format!("manrs-rov-threads-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let vrps = dir.join("vrps.csv");
+    let mut text = String::from("ASN,IP Prefix,Max Length,Trust Anchor\n");
+    for i in 0..400u32 {
+        text += &format!("AS{},10.{}.0.0/16,{},test\n", 64500 + i % 7, i % 200, 16 + i % 9);
+    }
+    std::fs::write(&vrps, text).unwrap();
+    let routes = dir.join("routes.csv");
+    let mut x: u64 = 7;
+    let mut expected = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut text = String::from("prefix,asn\n");
+    for _ in 0..60_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let route = (format!("10.{}.{}.0/24", x % 300 % 256, (x >> 9) % 40), 64500 + (x >> 20) % 9);
+        text += &format!("{},{}\n", route.0, route.1);
+        if seen.insert(route.clone()) {
+            expected.push(route);
+        }
+    }
+    std::fs::write(&routes, text).unwrap();
+    let args = [
+        "--vrps",
+        vrps.to_str().unwrap(),
+        "--routes",
+        routes.to_str().unwrap(),
+        "--json",
+        "--detail",
+    ];
+    let (mut one, code, _) = rov_threads("1", &args);
+    assert_eq!(code, 0);
+    let (mut three, code, _) = rov_threads("3", &args);
+    assert_eq!(code, 0);
+    one["seconds"] = Value::Null;
+    three["seconds"] = Value::Null;
+    assert!(one == three, "one thread and three differ");
+    let results = one["results"].as_array().unwrap();
+    assert_eq!(results.len(), expected.len());
+    assert!(expected.len() > 10_000, "{}", expected.len());
+    for (r, (prefix, asn)) in results.iter().zip(&expected) {
+        assert_eq!(
+            (r["prefix"].as_str(), r["origin"].as_u64()),
+            (Some(prefix.as_str()), Some(*asn))
+        );
+    }
+    let counts = ["valid", "invalid", "notFound"].map(|k| one[k].as_u64().unwrap());
+    assert!(counts.iter().all(|c| *c > 0), "{counts:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// The full 2026-07-30 table (1,366,894 distinct prefix-origin pairs from
 /// the ipasn v4 + v6 files) against the 723,521 VRPs of 2025-07-20. The
 /// totals equal those of the independent Python implementation in
@@ -61,20 +127,25 @@ fn full_table() {
     let vrps = dir.join("rpki-client-vrps-2025-07-20/rpkiclient_summary_20250720T093135Z.json.bz2");
     let v4 = dir.join("routeviews-rv2-rib-2026-07-30/ipasn_20260730.dat.gz");
     let v6 = dir.join("routeviews-rv2-rib-2026-07-30/ipasn6_20260730.dat.gz");
-    let (v, code, _) = rov(&[
-        "--vrps",
-        vrps.to_str().unwrap(),
-        "--routes",
-        v4.to_str().unwrap(),
-        v6.to_str().unwrap(),
-        "--json",
-    ]);
-    assert_eq!(code, 0);
-    assert_eq!(v["valid"], 704_672);
-    assert_eq!(v["invalid"], 59_010);
-    assert_eq!(v["notFound"], 603_212);
-    assert_eq!(v["routes"], 1_366_894);
-    assert_eq!(v["vrps"], 723_521);
+    for threads in ["1", "0"] {
+        let (v, code, _) = rov_threads(
+            threads,
+            &[
+                "--vrps",
+                vrps.to_str().unwrap(),
+                "--routes",
+                v4.to_str().unwrap(),
+                v6.to_str().unwrap(),
+                "--json",
+            ],
+        );
+        assert_eq!(code, 0);
+        assert_eq!(v["valid"], 704_672, "--threads {threads}");
+        assert_eq!(v["invalid"], 59_010);
+        assert_eq!(v["notFound"], 603_212);
+        assert_eq!(v["routes"], 1_366_894);
+        assert_eq!(v["vrps"], 723_521);
+    }
 }
 
 /// MRT input: announcements of the 2026 updates file, origin from the path.

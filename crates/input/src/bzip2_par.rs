@@ -14,9 +14,21 @@
 //! header, the block's bits re-aligned, the end-of-stream magic, and the
 //! block CRC as combined CRC) that worker threads decode with the same
 //! decoder as the sequential path (`bzip2`, libbz2-rs-sys), which checks the
-//! block CRC. The reader delivers the blocks in order and checks each
-//! stream's combined CRC. At most a fixed window of blocks is in flight, so
-//! memory stays bounded (a few MB per thread).
+//! block CRC. The reading thread delivers the blocks in order and checks
+//! each stream's combined CRC; it does not decode, so with `threads`
+//! threads, `threads - 1` workers decode while the reading thread parses.
+//!
+//! Memory and hand-offs: each block is decoded into an output buffer that
+//! the reader gives back once it has moved past the block, and the scanner
+//! hands the next job out only with such a buffer. The buffers (a window of
+//! `2 x workers + 2`, each about one decoded block, 1 MB for level 9) are
+//! therefore allocated once and reused for the whole file, and they bound
+//! the blocks in flight. The threads meet under one lock a few times per
+//! block; a read copies from the current block and only waits when the
+//! block is used up. The decoder state (libbzip2's 3.6 MB `tt` array) is
+//! still made per block: the `bzip2` crate's decoder handles one stream and
+//! cannot be reset without unsafe code, and measured, a new one per block
+//! costs no more than one kept for a whole stream.
 //!
 //! Guarantees kept from the sequential decoder (and checked by differential
 //! tests against it):
@@ -35,10 +47,11 @@
 //!   are not a bzip2 header, a header cut short) is handed, with the rest of
 //!   the input, to the sequential decoder, which reports it as it always did.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::{self, BufRead, BufReader, Cursor, Read};
-use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 /// Block start magic (the BCD digits of pi).
 const BLOCK_MAGIC: u64 = 0x3141_5926_5359;
@@ -214,13 +227,52 @@ impl Piece {
         bits(&self.bits.bytes, 48, 32).unwrap_or(0)
     }
 
-    /// Decodes the piece; on failure, what was decoded and the error.
-    fn decode(&self) -> Result<Vec<u8>, (Vec<u8>, io::Error)> {
+    /// Decodes the piece into `out`, which is cleared first and keeps its
+    /// capacity (grown when a block needs more), so that a buffer serves
+    /// block after block. On failure `out` holds what was decoded, and the
+    /// error is what the sequential decoder returns for the same bytes.
+    fn decode_into(&self, out: &mut Vec<u8>) -> io::Result<()> {
         let stream = self.stream();
-        let mut out = Vec::with_capacity(usize::from(self.level) * 100_000 + 1024);
-        let mut d = bzip2::bufread::BzDecoder::new(stream.as_slice());
-        match d.read_to_end(&mut out) {
-            Ok(_) => Ok(out),
+        out.clear();
+        let mut d = bzip2::Decompress::new(false);
+        let mut at = 0usize;
+        loop {
+            if out.len() == out.capacity() {
+                // A block holds up to `level` x 100 kB before its run-length
+                // decoding, usually about as much after; beyond, double.
+                let more = match out.capacity() {
+                    0 => usize::from(self.level) * 100_000 + 1024,
+                    c => c,
+                };
+                out.reserve(more);
+            }
+            let before = out.len();
+            let input = stream.get(at..).unwrap_or_default();
+            let status = d
+                .decompress_vec(input, out)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+            let consumed = usize::try_from(d.total_in()).map_or(0, |n| n.saturating_sub(at));
+            at += consumed;
+            if status == bzip2::Status::StreamEnd {
+                return Ok(());
+            }
+            // What `bzip2::bufread::BzDecoder` reports when the input ends
+            // before the stream does.
+            if consumed == 0 && at >= stream.len() && out.len() == before {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "decompression not finished but EOF reached",
+                ));
+            }
+        }
+    }
+
+    /// Decodes the piece into a new buffer; on failure, what was decoded and
+    /// the error.
+    fn decode(&self) -> Result<Vec<u8>, (Vec<u8>, io::Error)> {
+        let mut out = Vec::new();
+        match self.decode_into(&mut out) {
+            Ok(()) => Ok(out),
             Err(e) => Err((out, e)),
         }
     }
@@ -245,10 +297,166 @@ enum Item {
     Done,
 }
 
-/// A job for the workers.
+/// A piece to decode, its place in the sequence and the output buffer to
+/// decode it into (a buffer the reader gave back, or a new one).
 struct Job {
     seq: u64,
     piece: Piece,
+    buf: Vec<u8>,
+}
+
+impl Job {
+    /// Decodes the piece into the job's buffer.
+    fn run(self, shared: &Shared) -> (u64, Item) {
+        let Job { seq, piece, mut buf } = self;
+        if buf.capacity() == 0 {
+            shared.new_buffers.fetch_add(1, Ordering::Relaxed);
+        }
+        let decoded = match piece.decode_into(&mut buf) {
+            Ok(()) => Decoded::Ok { out: buf, crc: piece.crc() as u32 },
+            Err(err) => Decoded::Failed { piece, out: buf, err },
+        };
+        (seq, Item::Block(decoded))
+    }
+}
+
+/// What the scanner, the workers and the reader share: one lock over the
+/// jobs waiting to be decoded and the items waiting to be read, taken a few
+/// times per block (never per read).
+struct Shared {
+    state: Mutex<State>,
+    /// Workers wait here for a job.
+    work: Condvar,
+    /// The reader waits here for its next item.
+    ready: Condvar,
+    /// Output buffers that had to be allocated (a job got an empty one).
+    new_buffers: AtomicUsize,
+}
+
+struct State {
+    /// Pieces waiting to be decoded, in sequence order.
+    jobs: VecDeque<Job>,
+    /// Items ready for the reader, by sequence number.
+    items: HashMap<u64, Item>,
+    /// Threads (the scanner, the workers) that may still add an item.
+    producers: usize,
+    /// The scanner has handed out its last job.
+    closed: bool,
+    /// The reader is gone: everyone stops.
+    abandoned: bool,
+}
+
+impl Shared {
+    fn new(producers: usize) -> Self {
+        Shared {
+            state: Mutex::new(State {
+                jobs: VecDeque::new(),
+                items: HashMap::new(),
+                producers,
+                closed: false,
+                abandoned: false,
+            }),
+            work: Condvar::new(),
+            ready: Condvar::new(),
+            new_buffers: AtomicUsize::new(0),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Nothing that can panic runs under the lock; a poisoned lock still
+        // holds consistent state.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Hands an item to the reader; false when the reader is gone.
+    fn put(&self, seq: u64, item: Item) -> bool {
+        let mut st = self.lock();
+        if st.abandoned {
+            return false;
+        }
+        st.items.insert(seq, item);
+        drop(st);
+        self.ready.notify_one();
+        true
+    }
+
+    /// Queues a job for a worker.
+    fn push_job(&self, job: Job) -> bool {
+        let mut st = self.lock();
+        if st.abandoned {
+            return false;
+        }
+        st.jobs.push_back(job);
+        drop(st);
+        self.work.notify_one();
+        true
+    }
+}
+
+/// Counts a producer out when its thread ends, however it ends; the scanner
+/// also closes the job queue.
+struct Producer {
+    shared: Arc<Shared>,
+    scanner: bool,
+}
+
+impl Drop for Producer {
+    fn drop(&mut self) {
+        let mut st = self.shared.lock();
+        st.producers = st.producers.saturating_sub(1);
+        st.closed |= self.scanner;
+        drop(st);
+        self.shared.work.notify_all();
+        self.shared.ready.notify_all();
+    }
+}
+
+/// A job being decoded: if the decoding thread dies with it, the reader
+/// gets an error in its place instead of waiting for it forever.
+struct InFlight<'a> {
+    shared: &'a Shared,
+    seq: Option<u64>,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Some(seq) = self.seq.take() {
+            self.shared.put(seq, Item::Error(stopped()));
+        }
+    }
+}
+
+fn stopped() -> io::Error {
+    io::Error::other("bzip2: a decoding thread stopped")
+}
+
+/// A worker thread: decodes jobs until the scanner is done and the queue is
+/// empty, or the reader is gone.
+fn work(producer: Producer) {
+    let shared = &*producer.shared;
+    loop {
+        let job = {
+            let mut st = shared.lock();
+            loop {
+                if st.abandoned {
+                    return;
+                }
+                if let Some(job) = st.jobs.pop_front() {
+                    break job;
+                }
+                if st.closed {
+                    return;
+                }
+                st = shared.work.wait(st).unwrap_or_else(PoisonError::into_inner);
+            }
+        };
+        let mut in_flight = InFlight { shared, seq: Some(job.seq) };
+        let (seq, item) = job.run(shared);
+        in_flight.seq = None;
+        if !shared.put(seq, item) {
+            return;
+        }
+    }
 }
 
 /// The scanner: reads the input, cuts it into pieces and hands them out.
@@ -257,9 +465,10 @@ struct Scanner<R> {
     buf: Vec<u8>,
     eof: bool,
     seq: u64,
-    jobs: SyncSender<Job>,
-    items: Sender<(u64, Item)>,
-    tokens: Receiver<()>,
+    shared: Arc<Shared>,
+    /// Output buffers given back by the reader: one is needed per block, so
+    /// they bound the blocks in flight.
+    buffers: Receiver<Vec<u8>>,
 }
 
 impl<R: Read + Send + 'static> Scanner<R> {
@@ -292,18 +501,19 @@ impl<R: Read + Send + 'static> Scanner<R> {
     fn send(&mut self, item: Item) -> bool {
         let seq = self.seq;
         self.seq += 1;
-        self.items.send((seq, item)).is_ok()
+        self.shared.put(seq, item)
     }
 
     fn send_piece(&mut self, piece: Piece) -> bool {
-        // A token per block in flight bounds the memory; the reader returns
-        // it once the block is delivered. No token: the reader is gone.
-        if self.tokens.recv().is_err() {
+        // An output buffer per block in flight bounds the memory; the reader
+        // gives one back once it moves on to the next block. None: the
+        // reader is gone.
+        let Ok(buf) = self.buffers.recv() else {
             return false;
-        }
+        };
         let seq = self.seq;
         self.seq += 1;
-        self.jobs.send(Job { seq, piece }).is_ok()
+        self.shared.push_job(Job { seq, piece, buf })
     }
 
     /// Drops the bytes before byte `keep` from the buffer.
@@ -312,6 +522,7 @@ impl<R: Read + Send + 'static> Scanner<R> {
     }
 
     fn run(mut self) {
+        let _producer = Producer { shared: Arc::clone(&self.shared), scanner: true };
         if let Err(e) = self.scan() {
             self.send(Item::Error(e));
         }
@@ -410,11 +621,17 @@ impl<R: Read + Send + 'static> Scanner<R> {
 }
 
 /// The reading end: delivers the decoded blocks in order.
+///
+/// The reading thread does not decode: `threads` threads are `threads - 1`
+/// workers decoding blocks and the reading thread, which parses what it
+/// reads. Measured on a 2-core machine (`docs/performance.md`), this
+/// pipeline beats letting the reader decode blocks too while it waits: two
+/// bzip2 decoders at once compete for the caches and cost more CPU than they
+/// save.
 pub(crate) struct ParBzDecoder {
-    items: Receiver<(u64, Item)>,
-    tokens: SyncSender<()>,
-    /// Items received ahead of their turn.
-    ahead: HashMap<u64, Item>,
+    shared: Arc<Shared>,
+    /// Gives consumed output buffers back to the scanner.
+    buffers: SyncSender<Vec<u8>>,
     next: u64,
     out: Vec<u8>,
     pos: usize,
@@ -426,62 +643,72 @@ pub(crate) struct ParBzDecoder {
     finished: bool,
 }
 
+/// Blocks in flight for `workers` workers: one being decoded and one ready
+/// per worker, and two more so that the worker never waits for the reader
+/// (the reader holds at most two buffers, the block it reads and, while it
+/// joins pieces, the first piece's). Each holds an output buffer, so this
+/// bounds the memory; fewer buffers also mean fewer fresh pages touched.
+fn window(workers: usize) -> usize {
+    2 * workers + 2
+}
+
+/// Output buffers larger than this are not kept for later blocks (a block of
+/// long runs can decode to many times the block size; ordinary blocks of a
+/// level-9 stream decode to about 1 MB).
+const MAX_KEPT_BUFFER: usize = 16 << 20;
+
 impl ParBzDecoder {
-    /// Starts decoding `input` (positioned at a `BZh` header) on `threads`
-    /// worker threads.
+    /// Starts decoding `input` (positioned at a `BZh` header) on
+    /// `threads - 1` worker threads (at least one) for the reading thread.
     pub(crate) fn new<R: Read + Send + 'static>(input: R, threads: usize) -> Self {
-        let threads = threads.max(1);
-        // Blocks in flight: enough to keep every worker busy while the
-        // reader consumes one block and joins up to MAX_JOIN pieces.
-        let window = 2 * threads + MAX_JOIN + 2;
-        let (jobs_tx, jobs_rx) = sync_channel::<Job>(window);
-        let (items_tx, items_rx) = channel();
-        let (tokens_tx, tokens_rx) = sync_channel(window);
+        let workers = threads.saturating_sub(1).max(1);
+        let window = window(workers);
+        let shared = Arc::new(Shared::new(workers + 1));
+        let (buffers_tx, buffers_rx) = sync_channel(window);
         for _ in 0..window {
-            // The channel has room for every token.
-            let _ = tokens_tx.try_send(());
+            // The channel has room for every buffer; they are allocated by
+            // the first blocks decoded into them.
+            let _ = buffers_tx.try_send(Vec::new());
         }
-        let jobs_rx = Arc::new(Mutex::new(jobs_rx));
-        for _ in 0..threads {
-            let jobs = Arc::clone(&jobs_rx);
-            let items = items_tx.clone();
-            std::thread::spawn(move || {
-                loop {
-                    let job = match jobs.lock() {
-                        Ok(rx) => rx.recv(),
-                        Err(_) => return,
-                    };
-                    let Ok(Job { seq, piece }) = job else { return };
-                    let decoded = match piece.decode() {
-                        Ok(out) => Decoded::Ok { out, crc: piece.crc() as u32 },
-                        Err((out, err)) => Decoded::Failed { piece, out, err },
-                    };
-                    if items.send((seq, Item::Block(decoded))).is_err() {
-                        return;
-                    }
-                }
-            });
+        let mut started = 0;
+        for _ in 0..workers {
+            let producer = Producer { shared: Arc::clone(&shared), scanner: false };
+            // A worker that cannot start drops its producer, counting itself
+            // out.
+            let spawned = std::thread::Builder::new()
+                .name("bzip2-decode".into())
+                .spawn(move || work(producer));
+            started += usize::from(spawned.is_ok());
         }
         let scanner = Scanner {
             input: Some(input),
             buf: Vec::new(),
             eof: false,
             seq: 0,
-            jobs: jobs_tx,
-            items: items_tx,
-            tokens: tokens_rx,
+            shared: Arc::clone(&shared),
+            buffers: buffers_rx,
         };
-        std::thread::spawn(move || scanner.run());
-        ParBzDecoder::receiving(items_rx, tokens_tx)
+        let spawned = match started {
+            0 => Err(io::Error::other("no decoding thread could be started")),
+            _ => std::thread::Builder::new().name("bzip2-scan".into()).spawn(move || scanner.run()),
+        };
+        if let Err(e) = spawned {
+            // Nothing will be decoded (the input is dropped unread): the
+            // reader gets the error.
+            let mut st = shared.lock();
+            st.items.insert(0, Item::Error(io::Error::other(format!("bzip2: {e}"))));
+            st.producers = st.producers.saturating_sub(1);
+            st.closed = true;
+        }
+        ParBzDecoder::receiving(shared, buffers_tx)
     }
 
-    /// A decoder that delivers the numbered items of `items` in order and
-    /// gives a token back for each one it consumes.
-    fn receiving(items: Receiver<(u64, Item)>, tokens: SyncSender<()>) -> Self {
+    /// A decoder that delivers the numbered items of `shared` in order and
+    /// gives the buffer of each block it moves past back to `buffers`.
+    fn receiving(shared: Arc<Shared>, buffers: SyncSender<Vec<u8>>) -> Self {
         ParBzDecoder {
-            items,
-            tokens,
-            ahead: HashMap::new(),
+            shared,
+            buffers,
             next: 0,
             out: Vec::new(),
             pos: 0,
@@ -492,28 +719,46 @@ impl ParBzDecoder {
         }
     }
 
-    /// The next item in sequence order.
+    /// The next item in sequence order; sleeps until a worker or the
+    /// scanner hands it over (woken once per item, never per read).
     fn item(&mut self) -> Item {
+        let shared = Arc::clone(&self.shared);
+        let mut st = shared.lock();
         loop {
-            if let Some(item) = self.ahead.remove(&self.next) {
+            if let Some(item) = st.items.remove(&self.next) {
                 self.next += 1;
                 return item;
             }
-            match self.items.recv() {
-                Ok((seq, item)) => {
-                    self.ahead.insert(seq, item);
-                }
-                // Every sender is gone without a final item: a thread died.
-                Err(_) => {
-                    return Item::Error(io::Error::other("bzip2: a decoding thread stopped"));
-                }
+            if st.producers == 0 {
+                // Nothing more can come: a thread died before its item.
+                return Item::Error(stopped());
             }
+            st = shared.ready.wait(st).unwrap_or_else(PoisonError::into_inner);
         }
     }
 
-    /// A block is delivered: its token goes back to the scanner.
-    fn release(&self) {
-        let _ = self.tokens.try_send(());
+    /// Puts an item back: it is next in line again.
+    fn unget(&mut self, item: Item) {
+        self.next -= 1;
+        self.shared.lock().items.insert(self.next, item);
+    }
+
+    /// Gives a consumed block's buffer back for a later block.
+    fn release(&self, mut buf: Vec<u8>) {
+        if buf.capacity() > MAX_KEPT_BUFFER {
+            buf = Vec::new();
+        }
+        buf.clear();
+        // Full only if buffers were replaced on the way (joined pieces):
+        // then this one is simply freed.
+        let _ = self.buffers.try_send(buf);
+    }
+
+    /// Starts delivering `out`; the buffer delivered so far goes back.
+    fn deliver(&mut self, out: Vec<u8>) {
+        let old = std::mem::replace(&mut self.out, out);
+        self.pos = 0;
+        self.release(old);
     }
 
     /// A piece did not decode: joins it with the following pieces that did
@@ -531,21 +776,26 @@ impl ParBzDecoder {
         let mut pieces = 1;
         while !joined.tail && pieces < MAX_JOIN {
             match self.item() {
-                Item::Block(Decoded::Failed { piece: p, .. }) => {
-                    self.release();
+                Item::Block(Decoded::Failed { piece: p, out, .. }) => {
+                    self.release(out);
                     pieces += 1;
                     joined.bits.append(&p.bits);
                     joined.tail = p.tail;
                     match joined.decode() {
-                        Ok(out) => return (out, joined.crc() as u32, None),
-                        Err(r) if joined.tail => result = r,
+                        Ok(out) => {
+                            self.release(result.0);
+                            return (out, joined.crc() as u32, None);
+                        }
+                        Err(r) if joined.tail => {
+                            let (first, _) = std::mem::replace(&mut result, r);
+                            self.release(first);
+                        }
                         Err(_) => {}
                     }
                 }
                 other => {
                     // Not joinable: it stays next in line.
-                    self.next -= 1;
-                    self.ahead.insert(self.next, other);
+                    self.unget(other);
                     break;
                 }
             }
@@ -559,6 +809,20 @@ impl ParBzDecoder {
             io::Error::new(io::ErrorKind::InvalidInput, "bzip2: invalid data")
         };
         (out, 0, Some(err))
+    }
+}
+
+impl Drop for ParBzDecoder {
+    fn drop(&mut self) {
+        // Stop the workers and the scanner (which also stops when the
+        // buffer channel closes) and free what is queued.
+        let mut st = self.shared.lock();
+        st.abandoned = true;
+        let jobs = std::mem::take(&mut st.jobs);
+        let items = std::mem::take(&mut st.items);
+        drop(st);
+        self.shared.work.notify_all();
+        drop((jobs, items));
     }
 }
 
@@ -583,13 +847,10 @@ impl Read for ParBzDecoder {
             }
             match self.item() {
                 Item::Block(Decoded::Ok { out, crc }) => {
-                    self.release();
                     self.combined = self.combined.rotate_left(1) ^ crc;
-                    self.out = out;
-                    self.pos = 0;
+                    self.deliver(out);
                 }
                 Item::Block(Decoded::Failed { piece, out, err }) => {
-                    self.release();
                     let (mut out, crc, err) = self.recover(piece, out, err);
                     self.combined = self.combined.rotate_left(1) ^ crc;
                     if let Some(e) = err {
@@ -602,8 +863,7 @@ impl Read for ParBzDecoder {
                         }
                         self.error = Some(e);
                     }
-                    self.out = out;
-                    self.pos = 0;
+                    self.deliver(out);
                 }
                 Item::StreamEnd(stored) => {
                     let computed = std::mem::take(&mut self.combined);
@@ -888,12 +1148,33 @@ mod tests {
 
     /// A reader fed these items in order, as the scanner and workers would.
     fn fed(items: Vec<Item>) -> Outcome {
-        let (items_tx, items_rx) = channel();
-        let (tokens_tx, _tokens_rx) = sync_channel(16);
-        for (seq, item) in items.into_iter().enumerate() {
-            items_tx.send((seq as u64, item)).unwrap();
+        let shared = Arc::new(Shared::new(0));
+        {
+            let mut st = shared.lock();
+            for (seq, item) in items.into_iter().enumerate() {
+                st.items.insert(seq as u64, item);
+            }
         }
-        drain(ParBzDecoder::receiving(items_rx, tokens_tx))
+        let (buffers_tx, _buffers_rx) = sync_channel(16);
+        drain(ParBzDecoder::receiving(shared, buffers_tx))
+    }
+
+    #[test]
+    fn output_buffers_are_reused_within_the_window() {
+        // Level 1: a block per 100 kB, so many more blocks than buffers.
+        let data = text(6_000_000, 11);
+        let stream = bz(&data, 1);
+        for threads in [2, 3] {
+            let window = window(threads - 1);
+            let mut d = ParBzDecoder::new(Cursor::new(stream.clone()), threads);
+            let (out, err) = drain(&mut d);
+            assert!(err.is_none() && out == data, "{threads} threads: {err:?}");
+            let blocks = d.next;
+            let new = d.shared.new_buffers.load(Ordering::Relaxed);
+            assert!(blocks as usize > 4 * window, "{blocks} blocks");
+            // The window's buffers and the one being read, then only reuse.
+            assert!(new <= window + 1, "{threads} threads: {new} buffers for {blocks} blocks");
+        }
     }
 
     #[test]

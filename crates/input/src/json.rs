@@ -93,6 +93,23 @@ impl Scanner {
         first: bool,
         limit: usize,
     ) -> Result<Option<(u64, Vec<u8>, bool)>, ScanError> {
+        let mut bytes = Vec::new();
+        Ok(self
+            .next_element_into(first, limit, &mut bytes)?
+            .map(|(line, fits)| (line, bytes, fits)))
+    }
+
+    /// [`Scanner::next_element`] into a buffer the caller keeps from one
+    /// element to the next (it is cleared first), so that reading an array
+    /// allocates nothing per element: the element's line and whether it
+    /// fitted in `limit` bytes; `None` at the closing `]`.
+    pub fn next_element_into(
+        &mut self,
+        first: bool,
+        limit: usize,
+        bytes: &mut Vec<u8>,
+    ) -> Result<Option<(u64, bool)>, ScanError> {
+        bytes.clear();
         match self.skip_ws()? {
             Some(b']') => {
                 self.bump();
@@ -112,9 +129,8 @@ impl Scanner {
             None => return Err(ScanError::Eof),
         }
         let line = self.pos().line;
-        let mut bytes = Vec::new();
-        let fits = self.value(Some(&mut bytes), limit)?;
-        Ok(Some((line, bytes, fits)))
+        let fits = self.value(Some(bytes), limit)?;
+        Ok(Some((line, fits)))
     }
 
     /// The current position.
@@ -233,7 +249,24 @@ impl Scanner {
             let mut used = 0;
             let mut done = false;
             let mut error = None;
-            for &b in buf {
+            while let Some(&b) = buf.get(used) {
+                if !escaped && matches!(shape, Shape::String | Shape::Container) {
+                    // Skip the bytes that change nothing here at once.
+                    let mask = if in_string { IN_STRING } else { IN_CONTAINER };
+                    let rest = buf.get(used..).unwrap_or_default();
+                    let skip = rest.iter().position(|&c| CLASS[usize::from(c)] & mask != 0);
+                    match skip {
+                        Some(0) => {}
+                        Some(n) => {
+                            used += n;
+                            continue;
+                        }
+                        None => {
+                            used = buf.len();
+                            break;
+                        }
+                    }
+                }
                 match shape {
                     Shape::Unknown => match b {
                         b'{' | b'[' => {
@@ -322,16 +355,34 @@ impl Scanner {
     }
 }
 
+/// [`CLASS`] bit: the byte matters inside a string (quote, backslash,
+/// control character).
+const IN_STRING: u8 = 1;
+/// [`CLASS`] bit: the byte matters between strings in a container (quote,
+/// brackets).
+const IN_CONTAINER: u8 = 2;
+
+/// For each byte value, where it matters when a value is cut out.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = IN_STRING;
+        b += 1;
+    }
+    t[b'"' as usize] = IN_STRING | IN_CONTAINER;
+    t[b'\\' as usize] = IN_STRING;
+    t[b'{' as usize] = IN_CONTAINER;
+    t[b'}' as usize] = IN_CONTAINER;
+    t[b'[' as usize] = IN_CONTAINER;
+    t[b']' as usize] = IN_CONTAINER;
+    t
+};
+
 /// Newlines in `bytes`, and the number of bytes after the last one.
 fn delta(bytes: &[u8]) -> (u64, Option<u64>) {
-    let mut lines = 0;
-    let mut last = None;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b'\n' {
-            lines += 1;
-            last = Some(i);
-        }
-    }
+    let lines = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+    let last = if lines == 0 { None } else { bytes.iter().rposition(|&b| b == b'\n') };
     (lines, last.map(|i| (bytes.len() - i - 1) as u64))
 }
 
@@ -384,6 +435,67 @@ mod tests {
         s.expect(b']', "").unwrap();
         s.expect(b'}', "").unwrap();
         assert_eq!(s.skip_ws().unwrap(), None);
+    }
+
+    /// A value cut out: its line, bytes, whether it fitted, the position
+    /// after it; or the error.
+    type Cut = Result<(u64, Vec<u8>, bool, Pos), String>;
+
+    /// Every value of `text`'s top-level array, cut through a buffer of
+    /// `cap` bytes.
+    fn cut_all(text: &str, cap: usize) -> Vec<Cut> {
+        let r = io::BufReader::with_capacity(cap, io::Cursor::new(text.as_bytes().to_vec()));
+        let mut s = Scanner::new(Box::new(r));
+        let mut out = Vec::new();
+        if let Err(e) = s.expect(b'[', "") {
+            return vec![Err(format!("{e:?}"))];
+        }
+        let mut buf = Vec::new();
+        let mut first = true;
+        loop {
+            match s.next_element_into(first, 40, &mut buf) {
+                // What a value longer than the limit left behind is not
+                // used (it depends on the reads).
+                Ok(Some((line, fits))) => {
+                    out.push(Ok((line, if fits { buf.clone() } else { Vec::new() }, fits, s.pos())))
+                }
+                Ok(None) => return out,
+                Err(e) => {
+                    out.push(Err(format!("{e:?} at {:?}", s.pos())));
+                    return out;
+                }
+            }
+            first = false;
+        }
+    }
+
+    #[test]
+    fn values_cut_the_same_whatever_the_buffer() {
+        let docs = [
+            "[ {\"a\": \"x\\\"]}\\\\\", \"b\": [1, {\"c\": \"\\u00e9}\"}]},\n \"s\\\\\"\n, 12, -3.5e2, true,\n null, [], {}, [[[\"]\"]]], \"\u{e9}t\u{e9}\" ]",
+            "[ {\"a\": \"tab\there\"} ]",
+            "[ {\"a\": 1]} ]",
+            "[ {\"long\": \"0123456789012345678901234567890123456789\"}, 1 ]",
+            "[ {\"a\": [1, 2}, 3 ]",
+            "[ \"unterminated ]",
+        ];
+        for doc in docs {
+            let want = cut_all(doc, 1 << 16);
+            assert!(!want.is_empty());
+            for cap in 1..9 {
+                assert_eq!(cut_all(doc, cap), want, "{doc:?} through {cap}-byte reads");
+            }
+        }
+        let all = cut_all(docs[0], 1 << 16);
+        let values: Vec<_> = all.iter().map(|v| v.as_ref().map(|v| v.1.clone()).unwrap()).collect();
+        assert_eq!(values[1], b"\"s\\\\\"");
+        assert_eq!(values[5], b"null");
+        assert_eq!(values[8], b"[[[\"]\"]]]");
+        assert_eq!(all[5].as_ref().unwrap().0, 4, "line of null");
+        assert!(matches!(&cut_all(docs[1], 99)[0], Err(e) if e.contains("control character")));
+        assert!(matches!(&cut_all(docs[2], 99)[0], Err(e) if e.contains("unexpected ']'")));
+        assert!(!cut_all(docs[3], 99)[0].as_ref().unwrap().2, "longer than the limit");
+        assert!(matches!(&cut_all(docs[5], 99)[0], Err(e) if e.starts_with("Eof")));
     }
 
     #[test]

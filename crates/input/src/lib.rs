@@ -13,10 +13,12 @@
 //! [`DiagKind::Truncated`] diagnostic instead of stopping silently.
 //!
 //! bzip2 inputs are decoded on several threads ([`bzip2_par`]: the blocks of
-//! a bzip2 stream are independent) with the same bytes, truncation and
-//! corruption errors as the sequential decoder) when
-//! [`set_decode_threads`] asks for more than one thread; the sequential
-//! decoder is the default.
+//! a bzip2 stream are independent, decoded on the other cores while the
+//! reading thread parses) with the same bytes, truncation and corruption
+//! errors as the sequential decoder. By default one thread per available
+//! core works on each bzip2 input (a single-core machine, and a file under
+//! [`PARALLEL_MIN_BYTES`], gets the sequential decoder);
+//! [`set_decode_threads`]`(1)` asks for the sequential decoder.
 
 mod bzip2_par;
 pub mod json;
@@ -25,30 +27,36 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use manrs_types::{DiagKind, Diagnostic, Location};
 
 /// Size of the buffer between the decoder and the parser.
 const BUF_SIZE: usize = 256 * 1024;
 
-/// Threads decoding a bzip2 input; 0 means one per available core.
-static DECODE_THREADS: AtomicUsize = AtomicUsize::new(1);
+/// Smallest file [`Input::open`] decodes on several threads: 256 KiB, about
+/// three bzip2 blocks of MRT data. With one to three blocks the pipeline
+/// (blocks decoded on other cores while the reading thread parses) has
+/// little to overlap, and starting its threads and buffers costs about a
+/// millisecond of CPU (`docs/performance.md`).
+pub const PARALLEL_MIN_BYTES: u64 = 256 * 1024;
 
-/// Sets how many threads decode each bzip2 input opened from now on: 1 (the
-/// default) is the sequential decoder, 0 one thread per available core.
-///
-/// The parallel decoder is not the default yet: on the full-table benchmark
-/// RIB it made the whole MRT ingest slower on a loaded 2-core machine
-/// although decompression alone got faster (`docs/performance.md`).
+/// Threads per bzip2 input; 0 means one per available core.
+static DECODE_THREADS: AtomicUsize = AtomicUsize::new(0);
+
+/// Sets how many threads work on each bzip2 input opened from now on: 0 (the
+/// default) is one per available core, 1 the sequential decoder; with N,
+/// N - 1 threads decode blocks while the reading thread parses (see
+/// `docs/performance.md` for the measurements behind the default).
 pub fn set_decode_threads(threads: usize) {
     DECODE_THREADS.store(threads, Ordering::Relaxed);
 }
 
 /// How many threads decode a bzip2 input (see [`set_decode_threads`]).
 pub fn decode_threads() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
     match DECODE_THREADS.load(Ordering::Relaxed) {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        0 => *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
         n => n,
     }
 }
@@ -238,12 +246,19 @@ impl std::fmt::Debug for Input {
 
 impl Input {
     /// Opens a file, detecting its compression.
+    ///
+    /// A file smaller than [`PARALLEL_MIN_BYTES`] is decoded by the
+    /// sequential decoder whatever [`set_decode_threads`] says.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, InputError> {
         let path = path.as_ref();
         let name: Arc<str> = Arc::from(path.display().to_string());
         let file =
             File::open(path).map_err(|source| InputError::Io { file: name.clone(), source })?;
-        Self::from_reader(name, file)
+        let threads = match file.metadata() {
+            Ok(m) if m.is_file() && m.len() < PARALLEL_MIN_BYTES => 1,
+            _ => decode_threads(),
+        };
+        Self::from_reader_with_threads(name, file, threads)
     }
 
     /// Wraps any byte source (a socket, an in-memory buffer, a fuzzer's

@@ -77,6 +77,124 @@ pub(crate) fn json_vrp(v: &Value) -> Result<Vrp, String> {
     vrp(asn, prefix, max_len, ta)
 }
 
+/// A `roas` entry in its common shape, read straight from its bytes without
+/// building a JSON value: an object whose members are `asn` (a non-negative
+/// integer or a string), `prefix` and `ta` (strings) and `maxLength` and
+/// `expires` (non-negative integers), each at most once, with strings of
+/// printable ASCII without escapes. Every other entry (other members, such
+/// as Routinator's `source`, escapes, other value types, a bad value)
+/// returns `None` and is left to [`json_vrp`], which gives the same VRP for
+/// the shapes read here and the error message for a bad entry; the tests
+/// compare both on every entry of a real rpki-client export.
+pub(crate) fn fast_roa(bytes: &[u8]) -> Option<Vrp> {
+    let mut p = Bytes { b: bytes, i: 0 };
+    p.ws();
+    p.eat(b'{')?;
+    p.ws();
+    let (mut asn, mut prefix, mut max_len, mut ta, mut expires) = (None, None, None, None, false);
+    if p.peek() == Some(b'}') {
+        p.i += 1;
+    } else {
+        loop {
+            let key = p.string()?;
+            p.ws();
+            p.eat(b':')?;
+            p.ws();
+            match key {
+                b"asn" if asn.is_none() => {
+                    asn = Some(match p.peek()? {
+                        b'"' => p.str()?.parse::<Asn>().ok()?,
+                        _ => Asn(u32::try_from(p.uint()?).ok()?),
+                    });
+                }
+                b"prefix" if prefix.is_none() => prefix = Some(p.str()?),
+                b"maxLength" if max_len.is_none() => max_len = Some(p.uint()?),
+                b"ta" if ta.is_none() => ta = Some(p.str()?),
+                b"expires" if !expires => {
+                    p.uint()?;
+                    expires = true;
+                }
+                _ => return None,
+            }
+            p.ws();
+            match p.next()? {
+                b',' => p.ws(),
+                b'}' => break,
+                _ => return None,
+            }
+        }
+    }
+    p.ws();
+    if p.i != bytes.len() {
+        return None;
+    }
+    vrp(asn?, prefix?, max_len, ta.map(str::to_string)).ok()
+}
+
+/// A cursor over the bytes of one JSON entry, for [`fast_roa`].
+struct Bytes<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Bytes<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let c = self.peek()?;
+        self.i += 1;
+        Some(c)
+    }
+
+    fn eat(&mut self, want: u8) -> Option<()> {
+        (self.next()? == want).then_some(())
+    }
+
+    /// JSON whitespace (RFC 8259 §2).
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    /// A string of printable ASCII without escapes, without its quotes.
+    fn string(&mut self) -> Option<&'a [u8]> {
+        self.eat(b'"')?;
+        let start = self.i;
+        loop {
+            match self.next()? {
+                b'"' => return self.b.get(start..self.i - 1),
+                b'\\' => return None,
+                c if !(0x20..0x7f).contains(&c) => return None,
+                _ => {}
+            }
+        }
+    }
+
+    fn str(&mut self) -> Option<&'a str> {
+        std::str::from_utf8(self.string()?).ok()
+    }
+
+    /// A non-negative integer as JSON writes it (no leading zero, no
+    /// fraction or exponent: the byte after it is checked by the caller).
+    fn uint(&mut self) -> Option<u64> {
+        let start = self.i;
+        let mut n: u64 = 0;
+        while let Some(c @ b'0'..=b'9') = self.peek() {
+            n = n.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+            self.i += 1;
+        }
+        match self.i - start {
+            0 => None,
+            1 => Some(n),
+            _ if self.b.get(start) == Some(&b'0') => None,
+            _ => Some(n),
+        }
+    }
+}
+
 /// An `aspas` entry: `customer_asid` (rpki-client) or `customer`
 /// (Routinator), and `providers` as numbers, `"AS…"` strings or objects with
 /// an `asid` member (the per-AFI shape of the first ASPA profile).

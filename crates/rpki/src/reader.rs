@@ -1,11 +1,14 @@
 //! The streaming VRP / ASPA reader: one pass over a JSON or CSV file,
 //! yielding one [`Payload`] at a time.
 //!
-//! JSON files are walked by a small incremental scanner ([`crate::scan`]):
-//! the top-level object's `roas`, `aspas`, `bgpsec_keys` / `routerKeys` and
-//! legacy `provider_authorizations` members are read entry by entry, each
-//! entry's bytes parsed on their own, so memory stays at one entry however
-//! large the file. CSV files are read line by line (the VRP CSV dialects
+//! JSON files are walked by a small incremental scanner
+//! ([`manrs_input::json`]): the top-level object's `roas`, `aspas`,
+//! `bgpsec_keys` / `routerKeys` and legacy `provider_authorizations` members
+//! are read entry by entry, each entry's bytes (in one buffer reused from
+//! entry to entry) parsed on their own, so memory stays at one entry however
+//! large the file. A `roas` entry of the usual shape is read straight from
+//! its bytes ([`entry::fast_roa`]); any other entry is parsed as a JSON value
+//! and checked by [`entry::json_vrp`], which also words every error. CSV files are read line by line (the VRP CSV dialects
 //! never put commas inside fields; quotes around fields are removed).
 //!
 //! Diagnostics follow the manrs contract (`manrs_types::diag`): a bad entry
@@ -110,6 +113,13 @@ pub struct VrpReader {
     counts: Counts,
     stream_reported: bool,
     done: bool,
+    /// The bytes of the current JSON entry, kept from entry to entry.
+    entry_buf: Vec<u8>,
+    /// Whether `roas` entries of the common shape skip the JSON value
+    /// ([`entry::fast_roa`]); off only in tests, to compare both paths.
+    fast: bool,
+    /// `roas` entries read by [`entry::fast_roa`].
+    fast_roas: u64,
 }
 
 impl std::fmt::Debug for VrpReader {
@@ -165,6 +175,9 @@ impl VrpReader {
             counts: Counts::default(),
             stream_reported: false,
             done: false,
+            entry_buf: Vec::new(),
+            fast: true,
+            fast_roas: 0,
         }
     }
 
@@ -382,7 +395,7 @@ impl VrpReader {
                     Kind::Aspas | Kind::LegacyAspas => "in an aspas array",
                     Kind::RouterKeys => "in the BGPsec keys array",
                 };
-                match scan.next_element(first, MAX_ENTRY) {
+                match scan.next_element_into(first, MAX_ENTRY, &mut self.entry_buf) {
                     Err(e) => Err((e, context)),
                     Ok(None) => {
                         *state = if legacy {
@@ -392,9 +405,12 @@ impl VrpReader {
                         };
                         Ok(())
                     }
-                    Ok(Some((line, bytes, fits))) => {
+                    Ok(Some((line, fits))) => {
                         *state = JState::Array { kind, first: false, legacy };
-                        return self.entry(kind, line, bytes, fits);
+                        let bytes = std::mem::take(&mut self.entry_buf);
+                        let done = self.entry(kind, line, &bytes, fits);
+                        self.entry_buf = bytes;
+                        return done;
                     }
                 }
             }
@@ -409,19 +425,21 @@ impl VrpReader {
     }
 
     /// Parses and checks one JSON array entry.
-    fn entry(
-        &mut self,
-        kind: Kind,
-        line: u64,
-        bytes: Vec<u8>,
-        fits: bool,
-    ) -> Result<(), Diagnostic> {
+    fn entry(&mut self, kind: Kind, line: u64, bytes: &[u8], fits: bool) -> Result<(), Diagnostic> {
         self.counts.records += 1;
         if !fits {
             return self
                 .bad_entry(line, format!("{} entry longer than {MAX_ENTRY} bytes", kind.what()));
         }
-        let value: Value = match serde_json::from_slice(&bytes) {
+        if kind == Kind::Roas
+            && self.fast
+            && let Some(v) = entry::fast_roa(bytes)
+        {
+            self.fast_roas += 1;
+            self.push_vrp(v);
+            return Ok(());
+        }
+        let value: Value = match serde_json::from_slice(bytes) {
             Ok(v) => v,
             Err(e) => {
                 let at = line + e.line().saturating_sub(1) as u64;
@@ -618,3 +636,158 @@ impl Iterator for VrpReader {
 }
 
 impl std::iter::FusedIterator for VrpReader {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    /// Everything a reader yields and reports, as comparable values.
+    #[derive(Debug, PartialEq)]
+    struct Run {
+        items: Vec<Result<Payload, String>>,
+        counts: Counts,
+        diagnostics: Vec<String>,
+    }
+
+    fn run(bytes: Vec<u8>, mode: Mode, fast: bool) -> (Run, u64) {
+        let input = Input::from_reader("t.json", Cursor::new(bytes)).unwrap();
+        let mut r = VrpReader::new(input, mode);
+        r.fast = fast;
+        let items = r.by_ref().map(|i| i.map_err(|d| d.to_string())).collect();
+        let diagnostics = r.diagnostics().kept().iter().map(|d| d.to_string()).collect();
+        let fast_roas = r.fast_roas;
+        (Run { items, counts: r.counts().clone(), diagnostics }, fast_roas)
+    }
+
+    /// The reader with and without the fast path: the same payloads,
+    /// counts, diagnostics and errors, leniently and strictly.
+    fn same(bytes: &[u8]) -> u64 {
+        let mut hits = 0;
+        for mode in [Mode::Strict, Mode::Lenient] {
+            let (fast, n) = run(bytes.to_vec(), mode, true);
+            let (slow, _) = run(bytes.to_vec(), mode, false);
+            assert_eq!(fast, slow, "{mode:?}");
+            hits = n;
+        }
+        // Of the lenient run, which reads every entry.
+        hits
+    }
+
+    /// Entries of every shape, good and bad, one per line.
+    const ENTRIES: &[&str] = &[
+        r#"{ "asn": 13335, "prefix": "1.0.0.0/24", "maxLength": 24, "ta": "apnic", "expires": 1753453058 }"#,
+        r#"{"asn":"AS13335","prefix":"1.0.0.0/24","maxLength":24,"ta":"apnic"}"#,
+        r#"{"asn":"13335","prefix":"1.0.0.0/24","maxLength":24}"#,
+        r#"{"asn":0,"prefix":"2001:db8::/32"}"#,
+        r#"{ "asn" : 4200000000 , "prefix" : "2001:db8::/32" , "maxLength" : 48 }"#,
+        r#"{"prefix":"10.0.0.0/8","maxLength":8,"asn":"as64500","expires":0}"#,
+        r#"{}"#,
+        r#"{"asn":13335}"#,
+        r#"{"asn":4294967296,"prefix":"1.0.0.0/24","maxLength":24}"#,
+        r#"{"asn":18446744073709551616,"prefix":"1.0.0.0/24","maxLength":24}"#,
+        r#"{"asn":-1,"prefix":"1.0.0.0/24","maxLength":24}"#,
+        r#"{"asn":1.5,"prefix":"1.0.0.0/24","maxLength":24}"#,
+        r#"{"asn":1e3,"prefix":"1.0.0.0/24","maxLength":24}"#,
+        r#"{"asn":013335,"prefix":"1.0.0.0/24","maxLength":24}"#,
+        r#"{"asn":13335,"prefix":"1.0.0.0/24","maxLength":024}"#,
+        r#"{"asn":13335,"prefix":"1.0.0.0/24","maxLength":24,"asn":7}"#,
+        r#"{"asn":13335,"prefix":"1.0.0.0/24","maxLength":null}"#,
+        r#"{"asn":13335,"prefix":"1.0.0.0/24","maxLength":"24"}"#,
+        r#"{"asn":13335,"prefix":"1.0.0.0/24","maxLength":18446744073709551616}"#,
+        r#"{"asn":13335,"prefix":"1.0.0.1/24","maxLength":24}"#,
+        r#"{"asn":13335,"prefix":"1.0.0.0/24","maxLength":33}"#,
+        r#"{"asn":13335,"prefix":"1.0.0.0/24","maxLength":20}"#,
+        r#"{"asn":13335,"prefix":"1.0.0.0\/24","maxLength":24}"#,
+        r#"{"asn":13335,"prefix":"1.0.0.0/24","maxLength":24,"ta":"ap\u006eic"}"#,
+        "{\"asn\":13335,\"prefix\":\"1.0.0.0/24\",\"maxLength\":24,\"ta\":\"\u{e5}pnic\"}",
+        r#"{"asn":13335,"prefix":"1.0.0.0/24","maxLength":24,"ta":null}"#,
+        r#"{"asn":13335,"prefix":"1.0.0.0/24","maxLength":24,"ta":""}"#,
+        r#"{"asn":"AS1","prefix":"10.0.0.0/8","maxLength":8,"source":[{"type":"roa","tal":"ripe"}]}"#,
+        r#"{"asn":13335,"prefix":"1.0.0.0/24","maxLength":24,"ta":"apnic","extra":true}"#,
+        r#"{"asn":13335,"prefix":"1.0.0.0/24","maxLength":24,}"#,
+        r#"{"asn":13335 "prefix":"1.0.0.0/24"}"#,
+        r#"{"asn":"AS13335x","prefix":"1.0.0.0/24","maxLength":24}"#,
+        r#"{"asn":"","prefix":"1.0.0.0/24","maxLength":24}"#,
+        r#"{"asn":true,"prefix":"1.0.0.0/24"}"#,
+        r#"{"prefix":["1.0.0.0/24"],"asn":1}"#,
+        r#"{"asn":13335,"prefix":"2001:db8::/32","maxLength":48,"expires":-5}"#,
+        r#"{"asn":13335,"prefix":"2001:db8::/32","maxLength":48,"expires":1.5}"#,
+        r#"[1,2]"#,
+        r#""a string""#,
+        r#"12"#,
+        r#"null"#,
+        "{\"asn\": 64500,\n  \"prefix\": \"192.0.2.0/24\",\n  \"maxLength\": 40}",
+        "{\"asn\": 64500,\n  \"prefix\": \"192.0.2.0/24\",\n  \"maxLength\": 24 }",
+        // A raw tab inside a string: the scanner stops reading the file here.
+        "{\"asn\":13335,\"prefix\":\"1.0.0.0/24\",\"maxLength\":24,\"ta\":\"ap\tnic\"}",
+    ];
+
+    fn document(entries: &[&str]) -> Vec<u8> {
+        format!("{{\n\"metadata\": {{}},\n\"roas\": [\n{}\n]\n}}\n", entries.join(",\n"))
+            .into_bytes()
+    }
+
+    #[test]
+    fn fast_path_agrees_on_constructed_entries() {
+        let hits = same(&document(ENTRIES));
+        // The well-formed entries of the usual shape take the fast path.
+        assert_eq!(hits, 8);
+        let (lenient, _) = run(document(ENTRIES), Mode::Lenient, true);
+        // Every bad entry is a diagnostic naming its line, never a panic.
+        assert!(lenient.diagnostics.len() >= 25, "{:#?}", lenient.diagnostics);
+        assert!(lenient.diagnostics.iter().all(|d| d.contains("t.json:")), "{lenient:#?}");
+        // Each entry alone too, and the document cut anywhere.
+        for e in ENTRIES {
+            same(&document(&[e]));
+        }
+        let doc = document(&ENTRIES[..8]);
+        for cut in 0..doc.len() {
+            same(&doc[..cut]);
+        }
+    }
+
+    #[test]
+    fn fast_path_agrees_on_mutated_entries() {
+        // Every one-byte change of a few real entries: whatever the fast
+        // path accepts, the JSON path accepts as the same VRP.
+        let alphabet = b" \t\n\"\\,:{}[]0123456789-+.eEaAnstr/u";
+        let mut checked = 0;
+        for e in &ENTRIES[..6] {
+            let e = e.as_bytes();
+            for i in 0..=e.len() {
+                let mut variants = vec![[&e[..i], &e[(i + 1).min(e.len())..]].concat()];
+                for &c in alphabet {
+                    variants.push([&e[..i], &[c], &e[i..]].concat());
+                    if i < e.len() {
+                        variants.push([&e[..i], &[c], &e[i + 1..]].concat());
+                    }
+                }
+                for v in variants {
+                    let slow = serde_json::from_slice::<Value>(&v)
+                        .ok()
+                        .and_then(|x| entry::json_vrp(&x).ok());
+                    if let Some(fast) = entry::fast_roa(&v) {
+                        assert_eq!(Some(fast), slow, "{}", v.escape_ascii());
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked}");
+    }
+
+    #[test]
+    fn fast_path_agrees_on_the_real_export() {
+        let Some(dir) = manrs_test_support::shared_data_dir() else { return };
+        let path =
+            dir.join("rpki-client-vrps-2025-07-20/rpkiclient_summary_20250720T093135Z.json.bz2");
+        let mut bytes = Vec::new();
+        Input::open(&path).unwrap().read_to_end(&mut bytes).unwrap();
+        let (fast, hits) = run(bytes.clone(), Mode::Strict, true);
+        let (slow, _) = run(bytes, Mode::Strict, false);
+        assert_eq!(fast.counts.vrps, 723_521);
+        assert_eq!(hits, 723_521, "every roa of the export takes the fast path");
+        assert!(fast == slow, "the fast path changed the output");
+    }
+}
