@@ -19,6 +19,17 @@ fn rov_threads(threads: &str, args: &[&str]) -> (Value, i32, String) {
     (v, out.status.code().unwrap_or(-1), String::from_utf8(out.stderr).unwrap())
 }
 
+/// `manrs rov` over one VRP file and one route list, with every route
+/// listed (`--detail`).
+fn rov_detail(
+    threads: &str,
+    vrps: &std::path::Path,
+    routes: &std::path::Path,
+) -> (Value, i32, String) {
+    let (vrps, routes) = (vrps.to_str().unwrap(), routes.to_str().unwrap());
+    rov_threads(threads, &["--vrps", vrps, "--routes", routes, "--json", "--detail"])
+}
+
 /// Hand-built VRPs and routes covering each RFC 6811 outcome.
 #[test]
 fn small_lists_with_detail() {
@@ -36,14 +47,7 @@ fn small_lists_with_detail() {
         "prefix,asn\n192.0.2.0/24,64500\n192.0.2.0/25,64500\n192.0.2.0/24,64999\n203.0.113.0/24,64500\n2001:db8:1::/48,64501\n198.51.100.0/24,64500\n192.0.2.0/24,64500\n",
     )
     .unwrap();
-    let (v, code, _) = rov(&[
-        "--vrps",
-        vrps.to_str().unwrap(),
-        "--routes",
-        routes.to_str().unwrap(),
-        "--json",
-        "--detail",
-    ]);
+    let (v, code, _) = rov_detail("0", &vrps, &routes);
     assert_eq!(code, 0);
     assert_eq!(
         (v["valid"].as_u64(), v["invalid"].as_u64(), v["notFound"].as_u64()),
@@ -88,17 +92,9 @@ fn threads_give_the_same_detail_in_first_seen_order() {
         }
     }
     std::fs::write(&routes, text).unwrap();
-    let args = [
-        "--vrps",
-        vrps.to_str().unwrap(),
-        "--routes",
-        routes.to_str().unwrap(),
-        "--json",
-        "--detail",
-    ];
-    let (mut one, code, _) = rov_threads("1", &args);
+    let (mut one, code, _) = rov_detail("1", &vrps, &routes);
     assert_eq!(code, 0);
-    let (mut three, code, _) = rov_threads("3", &args);
+    let (mut three, code, _) = rov_detail("3", &vrps, &routes);
     assert_eq!(code, 0);
     one["seconds"] = Value::Null;
     three["seconds"] = Value::Null;

@@ -668,17 +668,7 @@ impl MrtReader {
         }
         self.fast.clear();
         self.fallback_records += 1;
-        let raw = RawMrtRecord {
-            common_header: CommonHeader {
-                timestamp: time,
-                microsecond_timestamp: None,
-                entry_type: EntryType::TABLE_DUMP_V2,
-                entry_subtype: subtype,
-                length: len,
-            },
-            header_bytes: Bytes::copy_from_slice(self.buf.get(..HEADER_LEN).unwrap_or_default()),
-            message_bytes: Bytes::copy_from_slice(body),
-        };
+        let raw = table_dump_v2_raw(&self.buf, time, subtype, len);
         self.decode_raw(raw, loc)
     }
 
@@ -698,23 +688,29 @@ impl MrtReader {
             ),
             _ => return,
         };
-        let raw = RawMrtRecord {
-            common_header: CommonHeader {
-                timestamp: time,
-                microsecond_timestamp: None,
-                entry_type: EntryType::TABLE_DUMP_V2,
-                entry_subtype: subtype,
-                length: len,
-            },
-            header_bytes: Bytes::copy_from_slice(self.buf.get(..HEADER_LEN).unwrap_or_default()),
-            message_bytes: Bytes::copy_from_slice(self.buf.get(HEADER_LEN..).unwrap_or_default()),
-        };
+        let raw = table_dump_v2_raw(&self.buf, time, subtype, len);
         let (records, elements, per_type) = (self.records, self.elements, self.per_type.clone());
         let first = self.pending.len();
         let _ = self.decode_raw(raw, Location::Record { index: records, byte: 0 });
         (self.records, self.elements, self.per_type) = (records, elements, per_type);
         let skip = skip.min(self.pending.len().saturating_sub(first));
         self.pending.drain(first..first + skip);
+    }
+}
+
+/// The TABLE_DUMP_V2 record in `buf` (12-byte header, then the body) as
+/// bgpkit-parser's raw record, for its decoder.
+fn table_dump_v2_raw(buf: &[u8], time: u32, subtype: u16, len: u32) -> RawMrtRecord {
+    RawMrtRecord {
+        common_header: CommonHeader {
+            timestamp: time,
+            microsecond_timestamp: None,
+            entry_type: EntryType::TABLE_DUMP_V2,
+            entry_subtype: subtype,
+            length: len,
+        },
+        header_bytes: Bytes::copy_from_slice(buf.get(..HEADER_LEN).unwrap_or_default()),
+        message_bytes: Bytes::copy_from_slice(buf.get(HEADER_LEN..).unwrap_or_default()),
     }
 }
 
