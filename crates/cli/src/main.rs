@@ -42,9 +42,10 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
     /// Threads per bzip2 input: 0 (the default) is one per available core,
-    /// 1 the sequential decoder; with N, N - 1 threads decode blocks while
-    /// the reading thread parses. `rov` also loads the VRPs beside the
-    /// routes and validates in N slices when N > 1.
+    /// 1 the sequential decoder; with N, N - 1 worker threads decode blocks
+    /// and the reading thread decodes too whenever it would wait. `rov`
+    /// also loads the VRPs beside the routes and validates in N slices when
+    /// N > 1.
     #[arg(long, global = true, default_value_t = 0)]
     threads: usize,
 }

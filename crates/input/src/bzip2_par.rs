@@ -15,17 +15,22 @@
 //! block CRC as combined CRC) that worker threads decode with the same
 //! decoder as the sequential path (`bzip2`, libbz2-rs-sys), which checks the
 //! block CRC. The reading thread delivers the blocks in order and checks
-//! each stream's combined CRC; it does not decode, so with `threads`
-//! threads, `threads - 1` workers decode while the reading thread parses.
+//! each stream's combined CRC. With `threads` threads, `threads - 1`
+//! workers decode, and so does the reading thread when its next block is
+//! not ready and a core is free (no more runnable threads on the machine
+//! than cores): it decodes the first waiting block instead of sleeping, so
+//! the decoding gets every core the parser leaves free, no more threads run
+//! than were asked for, and on a machine busy with other work the reader
+//! does not add a second decoder that would only cost CPU.
 //!
 //! Memory and hand-offs: each block is decoded into an output buffer that
 //! the reader gives back once it has moved past the block, and the scanner
 //! hands the next job out only with such a buffer. The buffers (a window of
-//! `2 x workers + 2`, each about one decoded block, 1 MB for level 9) are
+//! `2 x threads + 2`, each about one decoded block, 1 MB for level 9) are
 //! therefore allocated once and reused for the whole file, and they bound
 //! the blocks in flight. The threads meet under one lock a few times per
-//! block; a read copies from the current block and only waits when the
-//! block is used up. The decoder state (libbzip2's 3.6 MB `tt` array) is
+//! block; a read copies from the current block and only waits (or decodes)
+//! when the block is used up. The decoder state (libbzip2's 3.6 MB `tt` array) is
 //! still made per block: the `bzip2` crate's decoder handles one stream and
 //! cannot be reset without unsafe code, and measured, a new one per block
 //! costs no more than one kept for a whole stream.
@@ -327,7 +332,7 @@ struct Shared {
     state: Mutex<State>,
     /// Workers wait here for a job.
     work: Condvar,
-    /// The reader waits here for its next item.
+    /// The reader waits here for its next item or a job to decode.
     ready: Condvar,
     /// Output buffers that had to be allocated (a job got an empty one).
     new_buffers: AtomicUsize,
@@ -380,7 +385,7 @@ impl Shared {
         true
     }
 
-    /// Queues a job for a worker.
+    /// Queues a job for a worker or the reader.
     fn push_job(&self, job: Job) -> bool {
         let mut st = self.lock();
         if st.abandoned {
@@ -389,6 +394,7 @@ impl Shared {
         st.jobs.push_back(job);
         drop(st);
         self.work.notify_one();
+        self.ready.notify_one();
         true
     }
 }
@@ -622,14 +628,16 @@ impl<R: Read + Send + 'static> Scanner<R> {
 
 /// The reading end: delivers the decoded blocks in order.
 ///
-/// The reading thread does not decode: `threads` threads are `threads - 1`
-/// workers decoding blocks and the reading thread, which parses what it
-/// reads. Measured on a 2-core machine (`docs/performance.md`), this
-/// pipeline beats letting the reader decode blocks too while it waits: two
-/// bzip2 decoders at once compete for the caches and cost more CPU than they
-/// save.
+/// When its next block is not decoded yet and a core is free
+/// ([`core_free`]), the reading thread decodes the first waiting block
+/// itself rather than sleep, so `threads` threads are `threads - 1` workers
+/// and the reading thread: a parser that keeps up with the workers leaves
+/// them the other cores, and one that would wait for them decodes too. No
+/// more threads run than were asked for.
 pub(crate) struct ParBzDecoder {
     shared: Arc<Shared>,
+    /// Cores available to the process, for [`core_free`].
+    cores: usize,
     /// Gives consumed output buffers back to the scanner.
     buffers: SyncSender<Vec<u8>>,
     next: u64,
@@ -643,13 +651,33 @@ pub(crate) struct ParBzDecoder {
     finished: bool,
 }
 
-/// Blocks in flight for `workers` workers: one being decoded and one ready
-/// per worker, and two more so that the worker never waits for the reader
-/// (the reader holds at most two buffers, the block it reads and, while it
-/// joins pieces, the first piece's). Each holds an output buffer, so this
-/// bounds the memory; fewer buffers also mean fewer fresh pages touched.
-fn window(workers: usize) -> usize {
-    2 * workers + 2
+/// Blocks in flight for `decoders` decoding threads (the workers and the
+/// reader): one being decoded and one ready per decoder, and two more so
+/// that no decoder waits for the reader (which holds at most two buffers,
+/// the block it reads and, while it joins pieces, the first piece's). Each
+/// holds an output buffer, so this bounds the memory.
+fn window(decoders: usize) -> usize {
+    2 * decoders + 2
+}
+
+/// Whether a core is free for the reading thread to decode on: no more
+/// threads runnable on the machine, the reading thread among them, than the
+/// process has cores (the fourth field of `/proc/loadavg`; without it, as on
+/// other systems than Linux, a core is taken to be free). When other work
+/// keeps the cores busy, a second decoder of ours only takes CPU time from
+/// the first and costs more of it (two decoders share the caches; measured
+/// in `docs/performance.md`), so the reader then sleeps instead.
+fn core_free(cores: usize) -> bool {
+    match std::fs::read_to_string("/proc/loadavg") {
+        Ok(line) => runnable(&line).is_none_or(|n| n <= cores),
+        Err(_) => true,
+    }
+}
+
+/// The threads runnable now, from a `/proc/loadavg` line
+/// (`0.52 0.61 0.66 2/345 12345`: the fourth field is runnable/total).
+fn runnable(loadavg: &str) -> Option<usize> {
+    loadavg.split_whitespace().nth(3)?.split('/').next()?.parse().ok()
 }
 
 /// Output buffers larger than this are not kept for later blocks (a block of
@@ -659,10 +687,10 @@ const MAX_KEPT_BUFFER: usize = 16 << 20;
 
 impl ParBzDecoder {
     /// Starts decoding `input` (positioned at a `BZh` header) on
-    /// `threads - 1` worker threads (at least one) for the reading thread.
+    /// `threads - 1` worker threads (at least one) and the reading thread.
     pub(crate) fn new<R: Read + Send + 'static>(input: R, threads: usize) -> Self {
         let workers = threads.saturating_sub(1).max(1);
-        let window = window(workers);
+        let window = window(workers + 1);
         let shared = Arc::new(Shared::new(workers + 1));
         let (buffers_tx, buffers_rx) = sync_channel(window);
         for _ in 0..window {
@@ -708,6 +736,7 @@ impl ParBzDecoder {
     fn receiving(shared: Arc<Shared>, buffers: SyncSender<Vec<u8>>) -> Self {
         ParBzDecoder {
             shared,
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
             buffers,
             next: 0,
             out: Vec::new(),
@@ -719,8 +748,10 @@ impl ParBzDecoder {
         }
     }
 
-    /// The next item in sequence order; sleeps until a worker or the
-    /// scanner hands it over (woken once per item, never per read).
+    /// The next item in sequence order. While it is not there, decodes a
+    /// waiting job if a core is free ([`core_free`]), or sleeps until a
+    /// worker or the scanner hands something over (woken once per item or
+    /// job, never per read).
     fn item(&mut self) -> Item {
         let shared = Arc::clone(&self.shared);
         let mut st = shared.lock();
@@ -729,7 +760,29 @@ impl ParBzDecoder {
                 self.next += 1;
                 return item;
             }
-            if st.producers == 0 {
+            if !st.jobs.is_empty() {
+                // Rather than sleep, decode the first waiting block here,
+                // if a core is free for it (or no one else is left to).
+                let forced = st.producers == 0;
+                drop(st);
+                let free = forced || core_free(self.cores);
+                st = shared.lock();
+                if free {
+                    if let Some(job) = st.jobs.pop_front() {
+                        drop(st);
+                        let (seq, item) = job.run(&shared);
+                        st = shared.lock();
+                        st.items.insert(seq, item);
+                    }
+                    continue;
+                }
+                // The item may have come while the lock was free.
+                if let Some(item) = st.items.remove(&self.next) {
+                    self.next += 1;
+                    return item;
+                }
+            }
+            if st.producers == 0 && st.jobs.is_empty() {
                 // Nothing more can come: a thread died before its item.
                 return Item::Error(stopped());
             }
@@ -1160,12 +1213,48 @@ mod tests {
     }
 
     #[test]
+    fn the_reader_decoding_or_not_gives_the_same_bytes() {
+        // cores 0: the reader never decodes (unless no worker is left);
+        // usize::MAX: it decodes whenever its block is not ready.
+        let data = text(2_000_000, 13);
+        let stream = bz(&data, 1);
+        let cut = stream[..stream.len() * 2 / 3].to_vec();
+        let mut bad = stream.clone();
+        let at = bad.len() / 2;
+        bad[at] ^= 0x44;
+        for (bytes, what) in [(&stream, "whole"), (&cut, "cut"), (&bad, "corrupt")] {
+            let want = sequential(bytes);
+            let first = parallel(bytes, 2);
+            assert_eq!(first.1, want.1, "{what}");
+            // At a corrupt block only the verified blocks before it come
+            // out (the sequential decoder gives some of the bad block).
+            assert!(first.0 == want.0 || what == "corrupt", "{what}");
+            for cores in [0, usize::MAX] {
+                for threads in [2, 3] {
+                    let mut d = ParBzDecoder::new(Cursor::new(bytes.to_vec()), threads);
+                    d.cores = cores;
+                    let got = drain(&mut d);
+                    assert!(got == first, "{what}, {cores} cores, {threads} threads");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn runnable_threads_from_loadavg() {
+        assert_eq!(runnable("0.52 0.61 0.66 2/345 12345\n"), Some(2));
+        assert_eq!(runnable("4.01 3.2 1.0 17/1024 1"), Some(17));
+        assert_eq!(runnable("0.52 0.61 0.66"), None);
+        assert_eq!(runnable("a b c x/2 1"), None);
+    }
+
+    #[test]
     fn output_buffers_are_reused_within_the_window() {
         // Level 1: a block per 100 kB, so many more blocks than buffers.
         let data = text(6_000_000, 11);
         let stream = bz(&data, 1);
         for threads in [2, 3] {
-            let window = window(threads - 1);
+            let window = window(threads);
             let mut d = ParBzDecoder::new(Cursor::new(stream.clone()), threads);
             let (out, err) = drain(&mut d);
             assert!(err.is_none() && out == data, "{threads} threads: {err:?}");

@@ -13,9 +13,9 @@
 //! [`DiagKind::Truncated`] diagnostic instead of stopping silently.
 //!
 //! bzip2 inputs are decoded on several threads ([`bzip2_par`]: the blocks of
-//! a bzip2 stream are independent, decoded on the other cores while the
-//! reading thread parses) with the same bytes, truncation and corruption
-//! errors as the sequential decoder. By default one thread per available
+//! a bzip2 stream are independent; worker threads decode them, and so does
+//! the reading thread whenever it would wait) with the same bytes,
+//! truncation and corruption errors as the sequential decoder. By default one thread per available
 //! core works on each bzip2 input (a single-core machine, and a file under
 //! [`PARALLEL_MIN_BYTES`], gets the sequential decoder);
 //! [`set_decode_threads`]`(1)` asks for the sequential decoder.
@@ -35,10 +35,9 @@ use manrs_types::{DiagKind, Diagnostic, Location};
 const BUF_SIZE: usize = 256 * 1024;
 
 /// Smallest file [`Input::open`] decodes on several threads: 256 KiB, about
-/// three bzip2 blocks of MRT data. With one to three blocks the pipeline
-/// (blocks decoded on other cores while the reading thread parses) has
-/// little to overlap, and starting its threads and buffers costs about a
-/// millisecond of CPU (`docs/performance.md`).
+/// three bzip2 blocks of MRT data. With one to three blocks there is
+/// little to share between threads, and starting them and their buffers
+/// costs about a millisecond of CPU (`docs/performance.md`).
 pub const PARALLEL_MIN_BYTES: u64 = 256 * 1024;
 
 /// Threads per bzip2 input; 0 means one per available core.
@@ -46,8 +45,9 @@ static DECODE_THREADS: AtomicUsize = AtomicUsize::new(0);
 
 /// Sets how many threads work on each bzip2 input opened from now on: 0 (the
 /// default) is one per available core, 1 the sequential decoder; with N,
-/// N - 1 threads decode blocks while the reading thread parses (see
-/// `docs/performance.md` for the measurements behind the default).
+/// N - 1 worker threads decode blocks, and the reading thread decodes too
+/// whenever it would wait for them (see `docs/performance.md` for the
+/// measurements behind the default).
 pub fn set_decode_threads(threads: usize) {
     DECODE_THREADS.store(threads, Ordering::Relaxed);
 }
