@@ -18,10 +18,11 @@
 //! each stream's combined CRC. With `threads` threads, `threads - 1`
 //! workers decode, and so does the reading thread when its next block is
 //! not ready and a core is free (no more runnable threads on the machine
-//! than cores): it decodes the first waiting block instead of sleeping, so
-//! the decoding gets every core the parser leaves free, no more threads run
-//! than were asked for, and on a machine busy with other work the reader
-//! does not add a second decoder that would only cost CPU.
+//! than cores, our scanner aside): it decodes the first waiting block
+//! instead of sleeping, so the decoding gets every core the parser leaves
+//! free, no more threads run than were asked for, and on a machine busy
+//! with other work the reader does not add a second decoder that would only
+//! cost CPU.
 //!
 //! Memory and hand-offs: each block is decoded into an output buffer that
 //! the reader gives back once it has moved past the block, and the scanner
