@@ -18,10 +18,11 @@
 //! each stream's combined CRC. With `threads` threads, `threads - 1`
 //! workers decode, and so does the reading thread when its next block is
 //! not ready and a core is free (no more runnable threads on the machine
-//! than cores): it decodes the first waiting block instead of sleeping, so
-//! the decoding gets every core the parser leaves free, no more threads run
-//! than were asked for, and on a machine busy with other work the reader
-//! does not add a second decoder that would only cost CPU.
+//! than cores, our scanner aside): it decodes the first waiting block
+//! instead of sleeping, so the decoding gets every core the parser leaves
+//! free, no more threads run than were asked for, and on a machine busy
+//! with other work the reader does not add a second decoder that would only
+//! cost CPU.
 //!
 //! Memory and hand-offs: each block is decoded into an output buffer that
 //! the reader gives back once it has moved past the block, and the scanner
@@ -54,7 +55,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, BufRead, BufReader, Cursor, Read};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
@@ -336,7 +337,18 @@ struct Shared {
     ready: Condvar,
     /// Output buffers that had to be allocated (a job got an empty one).
     new_buffers: AtomicUsize,
+    /// The scanner's state ([`WAITING`], [`SCANNING`], [`DONE`]): a
+    /// scanner that runs, or has just been given a buffer, is runnable
+    /// without being other work on the machine ([`core_free`]).
+    scanner: AtomicU8,
 }
+
+/// [`Shared::scanner`]: waiting for an output buffer.
+const WAITING: u8 = 0;
+/// [`Shared::scanner`]: running, or given a buffer and about to.
+const SCANNING: u8 = 1;
+/// [`Shared::scanner`]: gone.
+const DONE: u8 = 2;
 
 struct State {
     /// Pieces waiting to be decoded, in sequence order.
@@ -364,6 +376,7 @@ impl Shared {
             work: Condvar::new(),
             ready: Condvar::new(),
             new_buffers: AtomicUsize::new(0),
+            scanner: AtomicU8::new(SCANNING),
         }
     }
 
@@ -408,6 +421,9 @@ struct Producer {
 
 impl Drop for Producer {
     fn drop(&mut self) {
+        if self.scanner {
+            self.shared.scanner.store(DONE, Ordering::Relaxed);
+        }
         let mut st = self.shared.lock();
         st.producers = st.producers.saturating_sub(1);
         st.closed |= self.scanner;
@@ -514,7 +530,10 @@ impl<R: Read + Send + 'static> Scanner<R> {
         // An output buffer per block in flight bounds the memory; the reader
         // gives one back once it moves on to the next block. None: the
         // reader is gone.
-        let Ok(buf) = self.buffers.recv() else {
+        self.shared.scanner.store(WAITING, Ordering::Relaxed);
+        let got = self.buffers.recv();
+        self.shared.scanner.store(SCANNING, Ordering::Relaxed);
+        let Ok(buf) = got else {
             return false;
         };
         let seq = self.seq;
@@ -667,9 +686,13 @@ fn window(decoders: usize) -> usize {
 /// keeps the cores busy, a second decoder of ours only takes CPU time from
 /// the first and costs more of it (two decoders share the caches; measured
 /// in `docs/performance.md`), so the reader then sleeps instead.
-fn core_free(cores: usize) -> bool {
+///
+/// `ours`: runnable threads of this decoder not to count (the scanner while
+/// it runs or has just been woken with a buffer: it cuts the next piece and
+/// blocks again soon).
+fn core_free(cores: usize, ours: usize) -> bool {
     match std::fs::read_to_string("/proc/loadavg") {
-        Ok(line) => runnable(&line).is_none_or(|n| n <= cores),
+        Ok(line) => runnable(&line).is_none_or(|n| n.saturating_sub(ours) <= cores),
         Err(_) => true,
     }
 }
@@ -765,7 +788,8 @@ impl ParBzDecoder {
                 // if a core is free for it (or no one else is left to).
                 let forced = st.producers == 0;
                 drop(st);
-                let free = forced || core_free(self.cores);
+                let scanning = shared.scanner.load(Ordering::Relaxed) == SCANNING;
+                let free = forced || core_free(self.cores, usize::from(scanning));
                 st = shared.lock();
                 if free {
                     if let Some(job) = st.jobs.pop_front() {
@@ -802,6 +826,13 @@ impl ParBzDecoder {
             buf = Vec::new();
         }
         buf.clear();
+        // A waiting scanner wakes up with this buffer: runnable from now on.
+        let _ = self.shared.scanner.compare_exchange(
+            WAITING,
+            SCANNING,
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
         // Full only if buffers were replaced on the way (joined pieces):
         // then this one is simply freed.
         let _ = self.buffers.try_send(buf);
