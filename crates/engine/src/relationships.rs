@@ -57,6 +57,34 @@
 //! The paper's customer-cone refinements are not implemented, and
 //! customer-provider cycles are not looked for.
 //!
+//! # Two passes over the paths
+//!
+//! No path is kept: the paths are read twice (a pipeline re-reads its MRT
+//! files), and only sets of links, triplets and AS pairs are kept. As every
+//! aggregate is a set, neither the order of the paths nor repeats of a path
+//! change the result.
+//!
+//! 1. A [`GraphBuilder`] sees every path ([`GraphBuilder::see`], step 1
+//!    included) and keeps its links and its distinct triplets.
+//!    [`GraphBuilder::finish`] computes the degrees, ranks the ASes (step 2)
+//!    and finds the clique (step 3) among the triplets of the 35 candidates.
+//!    The candidates are known only once every path was seen, so every
+//!    distinct triplet is kept (12 bytes each, 88,679 on the demo). The
+//!    second pass keeps as many (97,705 on the demo, first triplets
+//!    apart), which steps 5 and 8 need, so a third pass to collect the
+//!    candidates' triplets alone would not lower the peak memory.
+//! 2. The [`LinkBuilder`] it gives sees every path again, drops the
+//!    poisoned ones (step 4) and keeps the links, triplets, first triplets,
+//!    origins per VP and first links of the others. [`LinkBuilder::finish`]
+//!    runs steps 5 to 9 over them, visiting them in sorted order: the
+//!    top-down passes depend on the order.
+//!
+//! Builders of either phase fed with parts of the paths (one per file or
+//! thread) can be merged. [`infer`] and [`infer_with`] run both passes over
+//! paths held in memory: on the demo's paths, 3.2 MB of heap at the peak
+//! besides the paths, result included (13.0 MB when all sanitised paths
+//! were collected first).
+//!
 //! Measured on the demo's 146,666 distinct RouteViews paths against CAIDA's
 //! 2024-08 serial-2 inference (`crates/pipeline/tests/relationships.rs`,
 //! docs/action1.md): **92.6 %** of the 17,178 links both have agree (86.8 %
@@ -66,7 +94,8 @@
 //! the manifest gives one.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use manrs_types::Asn;
 
@@ -156,52 +185,357 @@ pub fn sanitise(path: &[Asn]) -> Option<Cow<'_, [Asn]>> {
 
 /// Infers relationships from paths (collector side first, origin last, as
 /// in AS_PATH). Returns both orders of every link.
+///
+/// The paths are read twice (see the module documentation); a path may
+/// occur more than once.
 pub fn infer<'a>(
     paths: impl IntoIterator<Item = &'a [Asn]> + Clone,
 ) -> HashMap<(Asn, Asn), Relationship> {
     infer_with(paths, Options::default())
 }
 
-/// Transit degree, node degree and links of a set of paths.
-struct Graph {
-    transit: HashMap<Asn, HashSet<Asn>>,
-    neighbours: HashMap<Asn, BTreeSet<Asn>>,
+/// [`infer`] with a choice of steps: a [`GraphBuilder`] fed with the
+/// paths, then the [`LinkBuilder`] it gives fed with them again.
+pub fn infer_with<'a>(
+    paths: impl IntoIterator<Item = &'a [Asn]> + Clone,
+    opts: Options,
+) -> HashMap<(Asn, Asn), Relationship> {
+    let mut graph = GraphBuilder::new();
+    for p in paths.clone() {
+        graph.see(p);
+    }
+    let mut links = graph.finish(opts);
+    for p in paths {
+        links.see(p);
+    }
+    links.finish()
 }
 
-impl Graph {
-    fn new(paths: &[Cow<'_, [Asn]>]) -> Self {
-        let mut transit: HashMap<Asn, HashSet<Asn>> = HashMap::new();
-        let mut neighbours: HashMap<Asn, BTreeSet<Asn>> = HashMap::new();
-        for p in paths {
-            for w in p.windows(2) {
-                neighbours.entry(w[0]).or_default().insert(w[1]);
-                neighbours.entry(w[1]).or_default().insert(w[0]);
-            }
-            for w in p.windows(3) {
-                let n = transit.entry(w[1]).or_default();
-                n.insert(w[0]);
-                n.insert(w[2]);
+/// Phase 1, the first pass over the paths: the links and the distinct
+/// triplets of the sanitised paths. [`finish`](Self::finish) ranks the
+/// ASes by transit and node degree (step 2) and finds the clique among the
+/// triplets of the 35 clique candidates (step 3).
+///
+/// Every triplet is kept because the candidates are known only once all
+/// paths were seen; [`LinkBuilder`] keeps about as many, so this does not
+/// raise the peak memory of the inference. Paths may be seen in any order
+/// and any number of times; builders fed with parts of the paths can be
+/// [`merge`](Self::merge)d.
+#[derive(Clone, Default)]
+pub struct GraphBuilder {
+    /// Links, the lower AS number first.
+    links: HashSet<(Asn, Asn)>,
+    /// Triplets `Y X Z` as `(X, Y, Z)`.
+    triplets: HashSet<(Asn, Asn, Asn)>,
+}
+
+impl std::fmt::Debug for GraphBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GraphBuilder")
+            .field("links", &self.links.len())
+            .field("triplets", &self.triplets.len())
+            .finish()
+    }
+}
+
+impl GraphBuilder {
+    /// A builder that has seen no path.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records one path as found in AS_PATH (collector side first, origin
+    /// last), prepending included: it is sanitised here (step 1) and
+    /// ignored when dropped by [`sanitise`].
+    pub fn see(&mut self, path: &[Asn]) {
+        let Some(p) = sanitise(path) else { return };
+        for w in p.windows(2) {
+            self.links.insert(ordered(w[0], w[1]));
+        }
+        for w in p.windows(3) {
+            self.triplets.insert((w[1], w[0], w[2]));
+        }
+    }
+
+    /// Adds what `other` has seen: the builder is then the one that saw
+    /// the paths of both (those seen by both count once, as always).
+    pub fn merge(&mut self, other: GraphBuilder) {
+        merge_sets(&mut self.links, other.links);
+        merge_sets(&mut self.triplets, other.triplets);
+    }
+
+    /// Steps 2 and 3: the ranking, the clique candidates and the clique,
+    /// held by the [`LinkBuilder`] of the second pass with the steps to
+    /// run.
+    pub fn finish(self, opts: Options) -> LinkBuilder {
+        let GraphBuilder { links, triplets } = self;
+        // Step 2: node degrees from the links, transit degrees from the
+        // distinct (middle, neighbour) pairs of the triplets.
+        let mut degree: HashMap<Asn, usize> = HashMap::new();
+        for (a, b) in &links {
+            *degree.entry(*a).or_default() += 1;
+            *degree.entry(*b).or_default() += 1;
+        }
+        let mut transit_of: HashSet<(Asn, Asn)> = HashSet::new();
+        for (x, y, z) in &triplets {
+            transit_of.insert((*x, *y));
+            transit_of.insert((*x, *z));
+        }
+        let mut transit: HashMap<Asn, usize> = HashMap::new();
+        for (x, _) in transit_of {
+            *transit.entry(x).or_default() += 1;
+        }
+        let td = |a: &Asn| transit.get(a).copied().unwrap_or(0);
+        let mut ranking: Vec<Asn> = degree.keys().copied().collect();
+        ranking.sort_unstable_by_key(|a| {
+            (std::cmp::Reverse(td(a)), std::cmp::Reverse(degree.get(a).copied().unwrap_or(0)), *a)
+        });
+        drop(degree);
+        // Step 3, over the triplets of candidates (the 35 first-ranked ASes).
+        let candidates: HashSet<Asn> = ranking.iter().take(35).copied().collect();
+        let inside: Vec<(Asn, Asn, Asn)> = triplets
+            .into_iter()
+            .filter(|(x, y, z)| [x, y, z].into_iter().all(|a| candidates.contains(a)))
+            .collect();
+        let clique = clique(|a, b| links.contains(&ordered(a, b)), &ranking, &inside);
+        LinkBuilder {
+            frame: Arc::new(Frame { opts, ranking, transit, clique, candidates }),
+            links: HashSet::new(),
+            triplets: HashSet::new(),
+            vp_triplets: HashSet::new(),
+            vp_origins: HashMap::new(),
+            first_links: HashSet::new(),
+        }
+    }
+}
+
+/// What the first pass established, shared by the [`LinkBuilder`]s cloned
+/// from one.
+#[derive(Debug, PartialEq)]
+struct Frame {
+    opts: Options,
+    /// Step 2: every AS, by transit degree, then node degree, then number.
+    ranking: Vec<Asn>,
+    /// Transit degrees other than 0.
+    transit: HashMap<Asn, usize>,
+    /// Step 3.
+    clique: BTreeSet<Asn>,
+    /// The 35 first ASes of the ranking.
+    candidates: HashSet<Asn>,
+}
+
+impl Frame {
+    fn transit_degree(&self, a: Asn) -> usize {
+        self.transit.get(&a).copied().unwrap_or(0)
+    }
+}
+
+/// Phase 2, the second pass over the paths: the links, triplets, VP
+/// origins and first links of the paths that are not poisoned (step 4,
+/// when the [`Options`] say so). [`finish`](Self::finish) runs steps 5 to 9.
+///
+/// Made by [`GraphBuilder::finish`]. To feed several threads, clone the
+/// fresh builder (the first pass's results are shared, not copied) and
+/// [`merge`](Self::merge) the clones at the end.
+#[derive(Clone)]
+pub struct LinkBuilder {
+    frame: Arc<Frame>,
+    /// Links, the lower AS number first.
+    links: HashSet<(Asn, Asn)>,
+    /// Triplets `Y X Z` other than a path's first, as `(X, Y, Z)`.
+    triplets: HashSet<(Asn, Asn, Asn)>,
+    /// First triplets of paths (Y is the VP), as `(X, Y, Z)`.
+    vp_triplets: HashSet<(Asn, Asn, Asn)>,
+    /// The origins of the paths of each VP.
+    vp_origins: HashMap<Asn, HashSet<Asn>>,
+    /// (VP, its neighbour on a path).
+    first_links: HashSet<(Asn, Asn)>,
+}
+
+impl std::fmt::Debug for LinkBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkBuilder")
+            .field("opts", &self.frame.opts)
+            .field("ases", &self.frame.ranking.len())
+            .field("clique", &self.frame.clique)
+            .field("links", &self.links.len())
+            .field("triplets", &self.triplets.len())
+            .field("vp_triplets", &self.vp_triplets.len())
+            .field("vps", &self.vp_origins.len())
+            .field("vp_origins", &self.vp_origins.values().map(HashSet::len).sum::<usize>())
+            .field("first_links", &self.first_links.len())
+            .finish()
+    }
+}
+
+impl LinkBuilder {
+    /// Records one path, as [`GraphBuilder::see`] did in the first pass:
+    /// sanitised here, and ignored when dropped by [`sanitise`] or, if the
+    /// options say so, poisoned (step 4).
+    pub fn see(&mut self, path: &[Asn]) {
+        let Some(p) = sanitise(path) else { return };
+        if self.frame.opts.discard_poisoned && poisoned(&p, &self.frame.clique) {
+            return;
+        }
+        for w in p.windows(2) {
+            self.links.insert(ordered(w[0], w[1]));
+        }
+        for (i, w) in p.windows(3).enumerate() {
+            let t = (w[1], w[0], w[2]);
+            if i == 0 {
+                self.vp_triplets.insert(t);
+            } else {
+                self.triplets.insert(t);
             }
         }
-        Graph { transit, neighbours }
+        // `sanitise` keeps paths of two ASes or more.
+        if let (Some(vp), Some(next), Some(origin)) = (p.first(), p.get(1), p.last()) {
+            self.vp_origins.entry(*vp).or_default().insert(*origin);
+            self.first_links.insert((*vp, *next));
+        }
     }
-    fn transit_degree(&self, a: Asn) -> usize {
-        self.transit.get(&a).map_or(0, HashSet::len)
+
+    /// Adds what `other` has seen. Both must come from the same
+    /// [`GraphBuilder::finish`] (one cloned from the other, or from a
+    /// common builder): `other`'s paths were checked for poisoning against
+    /// its own clique, and `self`'s first-pass results are the ones kept.
+    pub fn merge(&mut self, other: LinkBuilder) {
+        merge_sets(&mut self.links, other.links);
+        merge_sets(&mut self.triplets, other.triplets);
+        merge_sets(&mut self.vp_triplets, other.vp_triplets);
+        for (vp, origins) in other.vp_origins {
+            merge_sets(self.vp_origins.entry(vp).or_default(), origins);
+        }
+        merge_sets(&mut self.first_links, other.first_links);
     }
-    fn degree(&self, a: Asn) -> usize {
-        self.neighbours.get(&a).map_or(0, BTreeSet::len)
+
+    /// Steps 5 to 9: both orders of every link of the paths seen (poisoned
+    /// ones left out) with its relationship.
+    pub fn finish(self) -> HashMap<(Asn, Asn), Relationship> {
+        let LinkBuilder { frame, links, triplets, vp_triplets, vp_origins, first_links } = self;
+        let Frame { opts, ranking, clique, candidates, .. } = &*frame;
+        let td = |a: Asn| frame.transit_degree(a);
+        let origins: HashMap<Asn, usize> =
+            vp_origins.into_iter().map(|(vp, o)| (vp, o.len())).collect();
+        // The sets in a deterministic order, each dropped once sorted: the
+        // top-down passes depend on the order in which they are visited.
+        let links = sorted(links);
+        let triplets = sorted(triplets);
+        let vp_triplets = sorted(vp_triplets);
+        let first_links = sorted(first_links);
+        let mut rels = Rels::default();
+        for a in clique {
+            for b in clique {
+                if a < b && links.binary_search(&(*a, *b)).is_ok() {
+                    rels.p2p.insert((*a, *b));
+                }
+            }
+        }
+        // Step 6 (before the top-down pass so that it can build on it).
+        if opts.partial_vps {
+            let full = origins.values().copied().max().unwrap_or(0);
+            for (vp, x) in &first_links {
+                let seen = origins.get(vp).copied().unwrap_or(0);
+                if seen * 10 < full && !rels.known(*vp, *x) && !clique.contains(x) {
+                    rels.p2c.insert((*vp, *x));
+                }
+            }
+        }
+        drop(origins);
+        // Step 5.
+        for trust_vps in [false, true] {
+            if trust_vps && !opts.vp_triplets {
+                break;
+            }
+            loop {
+                let mut changed = false;
+                for x in ranking {
+                    let ts = of_middle(&triplets, *x).iter().map(|t| (t, false));
+                    let vs = of_middle(&vp_triplets, *x).iter().map(|t| (t, true));
+                    for ((_, y, z), at_vp) in ts.chain(vs) {
+                        if clique.contains(z) || rels.known(*x, *z) {
+                            continue;
+                        }
+                        let above = clique.contains(y)
+                            || rels.above_or_level(*y, *x)
+                            || trust_vps
+                                && at_vp
+                                && td(*y) >= td(*x)
+                                && !rels.p2c.contains(&(*x, *y));
+                        if !above {
+                            continue;
+                        }
+                        rels.p2c.insert((*x, *z));
+                        changed = true;
+                    }
+                }
+                if !opts.repeat_top_down || !changed {
+                    break;
+                }
+            }
+        }
+        drop(vp_triplets);
+        // Step 7.
+        if opts.customers_of_clique {
+            for (a, b) in &links {
+                for (c, s) in [(*a, *b), (*b, *a)] {
+                    if clique.contains(&c) && !candidates.contains(&s) && !rels.known(c, s) {
+                        rels.p2c.insert((c, s));
+                    }
+                }
+            }
+        }
+        // Step 8.
+        if opts.adjacent_unknown {
+            for (x, y, z) in &triplets {
+                if td(*y) > td(*x)
+                    && td(*x) > td(*z)
+                    && !rels.p2c.contains(&(*x, *y))
+                    && !rels.known(*x, *z)
+                {
+                    rels.p2c.insert((*x, *z));
+                }
+            }
+        }
+        drop(triplets);
+        // Step 9.
+        let mut out = HashMap::with_capacity(links.len() * 2);
+        for (a, b) in links {
+            let rel = if rels.p2c.contains(&(a, b)) {
+                Relationship::ProviderOf
+            } else if rels.p2c.contains(&(b, a)) {
+                Relationship::CustomerOf
+            } else {
+                Relationship::Peer
+            };
+            out.insert((a, b), rel);
+            out.insert((b, a), flip(rel));
+        }
+        out
     }
-    fn linked(&self, a: Asn, b: Asn) -> bool {
-        self.neighbours.get(&a).is_some_and(|n| n.contains(&b))
+}
+
+/// `into` with the elements of `from` added, the smaller set into the
+/// larger.
+fn merge_sets<T: Eq + std::hash::Hash>(into: &mut HashSet<T>, mut from: HashSet<T>) {
+    if from.len() > into.len() {
+        std::mem::swap(into, &mut from);
     }
-    /// Step 2: ASes by transit degree, then node degree, then number.
-    fn ranking(&self) -> Vec<Asn> {
-        let mut r: Vec<Asn> = self.neighbours.keys().copied().collect();
-        r.sort_by_key(|a| {
-            (std::cmp::Reverse(self.transit_degree(*a)), std::cmp::Reverse(self.degree(*a)), *a)
-        });
-        r
-    }
+    into.extend(from);
+}
+
+/// The elements of a set in ascending order.
+fn sorted<T: Ord>(set: HashSet<T>) -> Vec<T> {
+    let mut v: Vec<T> = set.into_iter().collect();
+    v.sort_unstable();
+    v
+}
+
+/// The triplets `(X, Y, Z)` of a sorted slice whose middle AS is `x`.
+fn of_middle(triplets: &[(Asn, Asn, Asn)], x: Asn) -> &[(Asn, Asn, Asn)] {
+    let start = triplets.partition_point(|t| t.0 < x);
+    let len = triplets[start..].partition_point(|t| t.0 == x);
+    &triplets[start..start + len]
 }
 
 /// Step 3: the largest clique among the first ten ASes of the ranking,
@@ -209,34 +543,33 @@ impl Graph {
 /// member. Of cliques of equal size, the one seen the least in the middle of
 /// a triplet of members (members peer with each other, so a path cannot
 /// cross three of them), then the one whose members rank earliest. An AS
-/// seen in the middle of such a triplet does not extend it.
+/// seen in the middle of such a triplet does not extend it. `inside` holds
+/// the triplets `Y X Z`, as `(X, Y, Z)`, of the candidates.
 fn clique(
-    graph: &Graph,
+    linked: impl Fn(Asn, Asn) -> bool,
     ranking: &[Asn],
-    inside: &HashMap<Asn, BTreeSet<(Asn, Asn)>>,
+    inside: &[(Asn, Asn, Asn)],
 ) -> BTreeSet<Asn> {
     let top: Vec<Asn> = ranking.iter().take(10).copied().collect();
-    let crossings = |members: &BTreeSet<Asn>| -> usize {
-        members
-            .iter()
-            .map(|x| {
-                inside.get(x).map_or(0, |ts| {
-                    ts.iter().filter(|(y, z)| members.contains(y) && members.contains(z)).count()
-                })
-            })
-            .sum()
+    let crossings = |inside: &[(Asn, Asn, Asn)], members: &BTreeSet<Asn>| -> usize {
+        inside.iter().filter(|(x, y, z)| [x, y, z].into_iter().all(|a| members.contains(a))).count()
     };
+    // The subsets of the first ten are tried against their triplets only.
+    let inside_top: Vec<(Asn, Asn, Asn)> = inside
+        .iter()
+        .filter(|(x, y, z)| [x, y, z].into_iter().all(|a| top.contains(a)))
+        .copied()
+        .collect();
     let mut best: Option<(usize, usize, Vec<usize>)> = None;
     for mask in 1u32..(1 << top.len()) {
         let members: Vec<usize> = (0..top.len()).filter(|i| mask & (1 << i) != 0).collect();
-        let is_clique = members
-            .iter()
-            .all(|&i| members.iter().all(|&j| i == j || graph.linked(top[i], top[j])));
+        let is_clique =
+            members.iter().all(|&i| members.iter().all(|&j| i == j || linked(top[i], top[j])));
         if !is_clique {
             continue;
         }
         let set: BTreeSet<Asn> = members.iter().map(|i| top[*i]).collect();
-        let key = (usize::MAX - members.len(), crossings(&set), members);
+        let key = (usize::MAX - members.len(), crossings(&inside_top, &set), members);
         if best.as_ref().is_none_or(|b| key < *b) {
             best = Some(key);
         }
@@ -244,9 +577,9 @@ fn clique(
     let mut c: BTreeSet<Asn> =
         best.map(|b| b.2.iter().map(|i| top[*i]).collect()).unwrap_or_default();
     for a in ranking.iter().skip(10).take(25) {
-        if c.iter().all(|m| graph.linked(*a, *m)) {
+        if c.iter().all(|m| linked(*a, *m)) {
             c.insert(*a);
-            if crossings(&c) > 0 {
+            if crossings(inside, &c) > 0 {
                 c.remove(a);
             }
         }
@@ -256,8 +589,16 @@ fn clique(
 
 /// Step 4: a path with a non-clique AS between two clique members.
 fn poisoned(path: &[Asn], clique: &BTreeSet<Asn>) -> bool {
-    let at: Vec<usize> = (0..path.len()).filter(|i| clique.contains(&path[*i])).collect();
-    at.windows(2).any(|w| w[1] - w[0] > 1)
+    let mut last: Option<usize> = None;
+    for (i, a) in path.iter().enumerate() {
+        if clique.contains(a) {
+            if last.is_some_and(|l| i - l > 1) {
+                return true;
+            }
+            last = Some(i);
+        }
+    }
+    false
 }
 
 /// Inferred links: provider-to-customer and peerings.
@@ -279,141 +620,6 @@ impl Rels {
     fn above_or_level(&self, y: Asn, x: Asn) -> bool {
         self.p2c.contains(&(y, x)) || self.p2p.contains(&ordered(y, x))
     }
-}
-
-/// [`infer`] with a choice of steps.
-pub fn infer_with<'a>(
-    paths: impl IntoIterator<Item = &'a [Asn]>,
-    opts: Options,
-) -> HashMap<(Asn, Asn), Relationship> {
-    // Step 1.
-    let mut clean: Vec<Cow<'a, [Asn]>> = paths.into_iter().filter_map(sanitise).collect();
-    clean.sort_unstable();
-    clean.dedup();
-    // Step 2.
-    let graph = Graph::new(&clean);
-    let ranking = graph.ranking();
-    let td = |a: Asn| graph.transit_degree(a);
-    // Step 3.
-    // Triplets of candidates (the 35 first-ranked ASes).
-    let candidates: HashSet<Asn> = ranking.iter().take(35).copied().collect();
-    let mut inside: HashMap<Asn, BTreeSet<(Asn, Asn)>> = HashMap::new();
-    for p in &clean {
-        for w in p.windows(3) {
-            if w.iter().all(|a| candidates.contains(a)) {
-                inside.entry(w[1]).or_default().insert((w[0], w[2]));
-            }
-        }
-    }
-    let clique = clique(&graph, &ranking, &inside);
-    // Step 4.
-    if opts.discard_poisoned {
-        clean.retain(|p| !poisoned(p, &clique));
-    }
-    let mut links: BTreeSet<(Asn, Asn)> = BTreeSet::new();
-    let mut triplets: BTreeMap<Asn, BTreeSet<(Asn, Asn)>> = BTreeMap::new();
-    let mut vp_triplets: BTreeMap<Asn, BTreeSet<(Asn, Asn)>> = BTreeMap::new();
-    let mut vp_origins: BTreeMap<Asn, HashSet<Asn>> = BTreeMap::new();
-    let mut first_links: BTreeSet<(Asn, Asn)> = BTreeSet::new();
-    for p in &clean {
-        for w in p.windows(2) {
-            links.insert(ordered(w[0], w[1]));
-        }
-        for (i, w) in p.windows(3).enumerate() {
-            if i == 0 {
-                vp_triplets.entry(w[1]).or_default().insert((w[0], w[2]));
-            } else {
-                triplets.entry(w[1]).or_default().insert((w[0], w[2]));
-            }
-        }
-        vp_origins.entry(p[0]).or_default().insert(p[p.len() - 1]);
-        first_links.insert((p[0], p[1]));
-    }
-    let mut rels = Rels::default();
-    for a in &clique {
-        for b in &clique {
-            if a < b && links.contains(&(*a, *b)) {
-                rels.p2p.insert((*a, *b));
-            }
-        }
-    }
-    // Step 6 (before the top-down pass so that it can build on it).
-    if opts.partial_vps {
-        let full = vp_origins.values().map(HashSet::len).max().unwrap_or(0);
-        for (vp, x) in &first_links {
-            let seen = vp_origins.get(vp).map_or(0, HashSet::len);
-            if seen * 10 < full && !rels.known(*vp, *x) && !clique.contains(x) {
-                rels.p2c.insert((*vp, *x));
-            }
-        }
-    }
-    // Step 5.
-    for trust_vps in [false, true] {
-        if trust_vps && !opts.vp_triplets {
-            break;
-        }
-        loop {
-            let mut changed = false;
-            for x in &ranking {
-                let ts = triplets.get(x).into_iter().flatten().map(|t| (t, false));
-                let vs = vp_triplets.get(x).into_iter().flatten().map(|t| (t, true));
-                for ((y, z), at_vp) in ts.chain(vs) {
-                    if clique.contains(z) || rels.known(*x, *z) {
-                        continue;
-                    }
-                    let above = clique.contains(y)
-                        || rels.above_or_level(*y, *x)
-                        || trust_vps && at_vp && td(*y) >= td(*x) && !rels.p2c.contains(&(*x, *y));
-                    if !above {
-                        continue;
-                    }
-                    rels.p2c.insert((*x, *z));
-                    changed = true;
-                }
-            }
-            if !opts.repeat_top_down || !changed {
-                break;
-            }
-        }
-    }
-    // Step 7.
-    if opts.customers_of_clique {
-        for (a, b) in &links {
-            for (c, s) in [(*a, *b), (*b, *a)] {
-                if clique.contains(&c) && !candidates.contains(&s) && !rels.known(c, s) {
-                    rels.p2c.insert((c, s));
-                }
-            }
-        }
-    }
-    // Step 8.
-    if opts.adjacent_unknown {
-        for (x, ts) in &triplets {
-            for (y, z) in ts {
-                if td(*y) > td(*x)
-                    && td(*x) > td(*z)
-                    && !rels.p2c.contains(&(*x, *y))
-                    && !rels.known(*x, *z)
-                {
-                    rels.p2c.insert((*x, *z));
-                }
-            }
-        }
-    }
-    // Step 9.
-    let mut out = HashMap::new();
-    for (a, b) in links {
-        let rel = if rels.p2c.contains(&(a, b)) {
-            Relationship::ProviderOf
-        } else if rels.p2c.contains(&(b, a)) {
-            Relationship::CustomerOf
-        } else {
-            Relationship::Peer
-        };
-        out.insert((a, b), rel);
-        out.insert((b, a), flip(rel));
-    }
-    out
 }
 
 fn ordered(a: Asn, b: Asn) -> (Asn, Asn) {
@@ -446,6 +652,258 @@ pub fn agreement(
         }
     }
     (shared, agree)
+}
+
+/// The inference as implemented before the two streaming phases, kept
+/// to check that the builders give exactly its results.
+#[cfg(test)]
+mod reference {
+    use std::borrow::Cow;
+    use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+    use manrs_types::Asn;
+
+    use super::{Options, Rels, flip, ordered, sanitise};
+    use crate::hijacks::Relationship;
+
+    /// Transit degree, node degree and links of a set of paths.
+    struct Graph {
+        transit: HashMap<Asn, HashSet<Asn>>,
+        neighbours: HashMap<Asn, BTreeSet<Asn>>,
+    }
+
+    impl Graph {
+        fn new(paths: &[Cow<'_, [Asn]>]) -> Self {
+            let mut transit: HashMap<Asn, HashSet<Asn>> = HashMap::new();
+            let mut neighbours: HashMap<Asn, BTreeSet<Asn>> = HashMap::new();
+            for p in paths {
+                for w in p.windows(2) {
+                    neighbours.entry(w[0]).or_default().insert(w[1]);
+                    neighbours.entry(w[1]).or_default().insert(w[0]);
+                }
+                for w in p.windows(3) {
+                    let n = transit.entry(w[1]).or_default();
+                    n.insert(w[0]);
+                    n.insert(w[2]);
+                }
+            }
+            Graph { transit, neighbours }
+        }
+        fn transit_degree(&self, a: Asn) -> usize {
+            self.transit.get(&a).map_or(0, HashSet::len)
+        }
+        fn degree(&self, a: Asn) -> usize {
+            self.neighbours.get(&a).map_or(0, BTreeSet::len)
+        }
+        fn linked(&self, a: Asn, b: Asn) -> bool {
+            self.neighbours.get(&a).is_some_and(|n| n.contains(&b))
+        }
+        /// Step 2: ASes by transit degree, then node degree, then number.
+        fn ranking(&self) -> Vec<Asn> {
+            let mut r: Vec<Asn> = self.neighbours.keys().copied().collect();
+            r.sort_by_key(|a| {
+                (std::cmp::Reverse(self.transit_degree(*a)), std::cmp::Reverse(self.degree(*a)), *a)
+            });
+            r
+        }
+    }
+
+    /// Step 3: the largest clique among the first ten ASes of the ranking,
+    /// extended in rank order by each of the next 25 ASes linked to every
+    /// member. Of cliques of equal size, the one seen the least in the middle of
+    /// a triplet of members (members peer with each other, so a path cannot
+    /// cross three of them), then the one whose members rank earliest. An AS
+    /// seen in the middle of such a triplet does not extend it.
+    fn clique(
+        graph: &Graph,
+        ranking: &[Asn],
+        inside: &HashMap<Asn, BTreeSet<(Asn, Asn)>>,
+    ) -> BTreeSet<Asn> {
+        let top: Vec<Asn> = ranking.iter().take(10).copied().collect();
+        let crossings = |members: &BTreeSet<Asn>| -> usize {
+            members
+                .iter()
+                .map(|x| {
+                    inside.get(x).map_or(0, |ts| {
+                        ts.iter()
+                            .filter(|(y, z)| members.contains(y) && members.contains(z))
+                            .count()
+                    })
+                })
+                .sum()
+        };
+        let mut best: Option<(usize, usize, Vec<usize>)> = None;
+        for mask in 1u32..(1 << top.len()) {
+            let members: Vec<usize> = (0..top.len()).filter(|i| mask & (1 << i) != 0).collect();
+            let is_clique = members
+                .iter()
+                .all(|&i| members.iter().all(|&j| i == j || graph.linked(top[i], top[j])));
+            if !is_clique {
+                continue;
+            }
+            let set: BTreeSet<Asn> = members.iter().map(|i| top[*i]).collect();
+            let key = (usize::MAX - members.len(), crossings(&set), members);
+            if best.as_ref().is_none_or(|b| key < *b) {
+                best = Some(key);
+            }
+        }
+        let mut c: BTreeSet<Asn> =
+            best.map(|b| b.2.iter().map(|i| top[*i]).collect()).unwrap_or_default();
+        for a in ranking.iter().skip(10).take(25) {
+            if c.iter().all(|m| graph.linked(*a, *m)) {
+                c.insert(*a);
+                if crossings(&c) > 0 {
+                    c.remove(a);
+                }
+            }
+        }
+        c
+    }
+
+    /// Step 4: a path with a non-clique AS between two clique members.
+    fn poisoned(path: &[Asn], clique: &BTreeSet<Asn>) -> bool {
+        let at: Vec<usize> = (0..path.len()).filter(|i| clique.contains(&path[*i])).collect();
+        at.windows(2).any(|w| w[1] - w[0] > 1)
+    }
+
+    /// The implementation before the builders: all sanitised paths in
+    /// memory.
+    pub(super) fn infer_with<'a>(
+        paths: impl IntoIterator<Item = &'a [Asn]>,
+        opts: Options,
+    ) -> HashMap<(Asn, Asn), Relationship> {
+        // Step 1.
+        let mut clean: Vec<Cow<'a, [Asn]>> = paths.into_iter().filter_map(sanitise).collect();
+        clean.sort_unstable();
+        clean.dedup();
+        // Step 2.
+        let graph = Graph::new(&clean);
+        let ranking = graph.ranking();
+        let td = |a: Asn| graph.transit_degree(a);
+        // Step 3.
+        // Triplets of candidates (the 35 first-ranked ASes).
+        let candidates: HashSet<Asn> = ranking.iter().take(35).copied().collect();
+        let mut inside: HashMap<Asn, BTreeSet<(Asn, Asn)>> = HashMap::new();
+        for p in &clean {
+            for w in p.windows(3) {
+                if w.iter().all(|a| candidates.contains(a)) {
+                    inside.entry(w[1]).or_default().insert((w[0], w[2]));
+                }
+            }
+        }
+        let clique = clique(&graph, &ranking, &inside);
+        // Step 4.
+        if opts.discard_poisoned {
+            clean.retain(|p| !poisoned(p, &clique));
+        }
+        let mut links: BTreeSet<(Asn, Asn)> = BTreeSet::new();
+        let mut triplets: BTreeMap<Asn, BTreeSet<(Asn, Asn)>> = BTreeMap::new();
+        let mut vp_triplets: BTreeMap<Asn, BTreeSet<(Asn, Asn)>> = BTreeMap::new();
+        let mut vp_origins: BTreeMap<Asn, HashSet<Asn>> = BTreeMap::new();
+        let mut first_links: BTreeSet<(Asn, Asn)> = BTreeSet::new();
+        for p in &clean {
+            for w in p.windows(2) {
+                links.insert(ordered(w[0], w[1]));
+            }
+            for (i, w) in p.windows(3).enumerate() {
+                if i == 0 {
+                    vp_triplets.entry(w[1]).or_default().insert((w[0], w[2]));
+                } else {
+                    triplets.entry(w[1]).or_default().insert((w[0], w[2]));
+                }
+            }
+            vp_origins.entry(p[0]).or_default().insert(p[p.len() - 1]);
+            first_links.insert((p[0], p[1]));
+        }
+        let mut rels = Rels::default();
+        for a in &clique {
+            for b in &clique {
+                if a < b && links.contains(&(*a, *b)) {
+                    rels.p2p.insert((*a, *b));
+                }
+            }
+        }
+        // Step 6 (before the top-down pass so that it can build on it).
+        if opts.partial_vps {
+            let full = vp_origins.values().map(HashSet::len).max().unwrap_or(0);
+            for (vp, x) in &first_links {
+                let seen = vp_origins.get(vp).map_or(0, HashSet::len);
+                if seen * 10 < full && !rels.known(*vp, *x) && !clique.contains(x) {
+                    rels.p2c.insert((*vp, *x));
+                }
+            }
+        }
+        // Step 5.
+        for trust_vps in [false, true] {
+            if trust_vps && !opts.vp_triplets {
+                break;
+            }
+            loop {
+                let mut changed = false;
+                for x in &ranking {
+                    let ts = triplets.get(x).into_iter().flatten().map(|t| (t, false));
+                    let vs = vp_triplets.get(x).into_iter().flatten().map(|t| (t, true));
+                    for ((y, z), at_vp) in ts.chain(vs) {
+                        if clique.contains(z) || rels.known(*x, *z) {
+                            continue;
+                        }
+                        let above = clique.contains(y)
+                            || rels.above_or_level(*y, *x)
+                            || trust_vps
+                                && at_vp
+                                && td(*y) >= td(*x)
+                                && !rels.p2c.contains(&(*x, *y));
+                        if !above {
+                            continue;
+                        }
+                        rels.p2c.insert((*x, *z));
+                        changed = true;
+                    }
+                }
+                if !opts.repeat_top_down || !changed {
+                    break;
+                }
+            }
+        }
+        // Step 7.
+        if opts.customers_of_clique {
+            for (a, b) in &links {
+                for (c, s) in [(*a, *b), (*b, *a)] {
+                    if clique.contains(&c) && !candidates.contains(&s) && !rels.known(c, s) {
+                        rels.p2c.insert((c, s));
+                    }
+                }
+            }
+        }
+        // Step 8.
+        if opts.adjacent_unknown {
+            for (x, ts) in &triplets {
+                for (y, z) in ts {
+                    if td(*y) > td(*x)
+                        && td(*x) > td(*z)
+                        && !rels.p2c.contains(&(*x, *y))
+                        && !rels.known(*x, *z)
+                    {
+                        rels.p2c.insert((*x, *z));
+                    }
+                }
+            }
+        }
+        // Step 9.
+        let mut out = HashMap::new();
+        for (a, b) in links {
+            let rel = if rels.p2c.contains(&(a, b)) {
+                Relationship::ProviderOf
+            } else if rels.p2c.contains(&(b, a)) {
+                Relationship::CustomerOf
+            } else {
+                Relationship::Peer
+            };
+            out.insert((a, b), rel);
+            out.insert((b, a), flip(rel));
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -506,5 +964,266 @@ mod tests {
         reference.insert((Asn(10), Asn(100)), Relationship::ProviderOf);
         reference.insert((Asn(1), Asn(2)), Relationship::CustomerOf);
         assert_eq!(agreement(&rel, &reference), (2, 1));
+    }
+
+    /// Every combination of the switches.
+    fn all_options() -> Vec<Options> {
+        (0u32..64)
+            .map(|m| Options {
+                discard_poisoned: m & 1 != 0,
+                repeat_top_down: m & 2 != 0,
+                vp_triplets: m & 4 != 0,
+                partial_vps: m & 8 != 0,
+                customers_of_clique: m & 16 != 0,
+                adjacent_unknown: m & 32 != 0,
+            })
+            .collect()
+    }
+
+    /// Options::default() and each switch turned off alone.
+    fn some_options() -> Vec<Options> {
+        let all = Options::default();
+        vec![
+            all,
+            Options { discard_poisoned: false, ..all },
+            Options { repeat_top_down: false, ..all },
+            Options { vp_triplets: false, ..all },
+            Options { partial_vps: false, ..all },
+            Options { customers_of_clique: false, ..all },
+            Options { adjacent_unknown: false, ..all },
+        ]
+    }
+
+    fn hierarchy_paths() -> Vec<Vec<Asn>> {
+        vec![
+            a(&[1, 10, 100]),
+            a(&[1, 11]),
+            a(&[2, 1, 10, 100, 100]),
+            a(&[2, 20, 200]),
+            a(&[1, 2, 20, 200]),
+            a(&[10, 1, 2, 20]),
+            a(&[11, 1, 10]),
+            a(&[20, 2, 1, 11]),
+            a(&[1, 2]),
+            a(&[2, 1]),
+            a(&[1, 2, 21]),
+            a(&[2, 22]),
+        ]
+    }
+
+    /// A deterministic generator (SplitMix64).
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+        fn chance(&mut self, percent: u64) -> bool {
+            self.next() % 100 < percent
+        }
+    }
+
+    /// Special-purpose AS numbers and one that is not.
+    const ODD_ASNS: [u32; 8] = [0, 23456, 64500, 64512, 65535, 140_000, 4_200_000_000, u32::MAX];
+
+    /// `count` paths over `n` ASes. With `dense`, random walks over a few
+    /// ASes (many triplets among the clique candidates); otherwise
+    /// valley-free paths over a hierarchy whose top is a clique of 4 to 6
+    /// ASes, from VPs of which two see only a few origins. Both with
+    /// prepending, loops, special AS numbers, poisoned paths, random and
+    /// too short paths.
+    fn random_paths(seed: u64, n: usize, count: usize, dense: bool) -> Vec<Vec<Asn>> {
+        let mut rng = Rng(seed);
+        // AS numbers in several ranges, so that ranking ties break both ways.
+        let asn = |i: usize| -> Asn {
+            let i = i as u32;
+            Asn(if i.is_multiple_of(5) { 200_000 + i * 13 } else { 100 + ((i * 7919) % 20_000) })
+        };
+        let k = 4 + rng.below(3);
+        let mut providers: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (i, ps) in providers.iter_mut().enumerate().skip(k) {
+            for _ in 0..1 + rng.below(3) {
+                let p = rng.below(i);
+                if !ps.contains(&p) {
+                    ps.push(p);
+                }
+            }
+        }
+        let up = |rng: &mut Rng, from: usize| -> Vec<usize> {
+            let mut chain = vec![from];
+            let mut at = from;
+            while at >= k {
+                at = providers[at][rng.below(providers[at].len())];
+                chain.push(at);
+            }
+            chain
+        };
+        let vps: Vec<usize> = (0..14).map(|i| if i < 2 { i } else { rng.below(n) }).collect();
+        let few: Vec<usize> = (0..5).map(|_| rng.below(n)).collect();
+        let mut paths = Vec::with_capacity(count);
+        for _ in 0..count {
+            let p: Vec<usize> = if dense || rng.chance(5) {
+                let len = rng.below(8);
+                (0..len).map(|_| rng.below(n)).collect()
+            } else {
+                let v = rng.below(vps.len());
+                let o = if v >= 12 { few[rng.below(few.len())] } else { rng.below(n) };
+                let vc = up(&mut rng, vps[v]);
+                let oc = up(&mut rng, o);
+                match vc
+                    .iter()
+                    .enumerate()
+                    .find_map(|(i, x)| Some((i, oc.iter().position(|y| y == x)?)))
+                {
+                    Some((i, j)) => vc[..=i].iter().chain(oc[..j].iter().rev()).copied().collect(),
+                    None => vc.iter().chain(oc.iter().rev()).copied().collect(),
+                }
+            };
+            let mut q: Vec<Asn> = p.into_iter().map(asn).collect();
+            if q.is_empty() {
+                paths.push(q);
+                continue;
+            }
+            if rng.chance(10) {
+                let at = rng.below(q.len());
+                for _ in 0..1 + rng.below(3) {
+                    q.insert(at, q[at]);
+                }
+            }
+            if rng.chance(3) {
+                let from = q[rng.below(q.len())];
+                q.insert(rng.below(q.len() + 1), from);
+            }
+            if rng.chance(3) {
+                q.insert(rng.below(q.len() + 1), Asn(ODD_ASNS[rng.below(ODD_ASNS.len())]));
+            }
+            if rng.chance(5) {
+                let (c1, c2) = (asn(rng.below(k)), asn(rng.below(k)));
+                let at = rng.below(q.len() + 1);
+                q.splice(at..at, [c1, asn(k + rng.below(n - k)), c2]);
+            }
+            paths.push(q);
+        }
+        paths
+    }
+
+    fn old_and_new(paths: &[Vec<Asn>], opts: Options) {
+        let old = reference::infer_with(paths.iter().map(Vec::as_slice), opts);
+        let new = infer_with(paths.iter().map(Vec::as_slice), opts);
+        assert_eq!(new, old, "{opts:?}");
+    }
+
+    #[test]
+    fn builders_match_the_reference_on_the_module_cases() {
+        let mut cases = vec![
+            hierarchy_paths(),
+            Vec::new(),
+            vec![Vec::new(), a(&[7]), a(&[7, 7])],
+            vec![a(&[1, 1, 2, 3, 3]), a(&[1, 2, 3, 2]), a(&[1, 64512, 3]), a(&[1, 23456])],
+        ];
+        cases.push(cases[0].iter().chain(&cases[3]).cloned().collect());
+        cases.push(vec![a(&[1, 5, 2, 7]), a(&[9, 1, 2, 7]), a(&[9, 1, 7]), a(&[2, 1, 9])]);
+        // Two VPs with a partial view next to each other beside one with a
+        // full view: step 6 makes the first in order the provider.
+        let mut partial: Vec<Vec<Asn>> = (10..40).map(|o| a(&[1, 2, o])).collect();
+        partial.extend([a(&[50, 51, 60]), a(&[51, 50, 61])]);
+        let rel = infer(partial.iter().map(Vec::as_slice));
+        assert_eq!(rel.get(&(Asn(50), Asn(51))), Some(&Relationship::ProviderOf));
+        cases.push(partial);
+        for paths in &cases {
+            for opts in all_options() {
+                old_and_new(paths, opts);
+            }
+        }
+        assert!(infer(std::iter::empty()).is_empty());
+    }
+
+    #[test]
+    fn builders_match_the_reference_on_random_paths() {
+        for seed in 1..=5 {
+            let (count, opts) =
+                if seed == 1 { (600, all_options()) } else { (2_000, some_options()) };
+            let paths = random_paths(seed, 300, count, false);
+            for o in opts {
+                old_and_new(&paths, o);
+            }
+            // The generator reaches the interesting cases.
+            let mut graph = GraphBuilder::new();
+            for p in &paths {
+                graph.see(p);
+            }
+            let links = graph.finish(Options::default());
+            assert!(links.frame.clique.len() >= 3, "{links:?}");
+            let poisoned = paths
+                .iter()
+                .filter_map(|p| sanitise(p))
+                .filter(|p| poisoned(p, &links.frame.clique));
+            assert!(poisoned.count() > 10);
+            let rel = infer(paths.iter().map(Vec::as_slice));
+            for r in [Relationship::ProviderOf, Relationship::Peer] {
+                assert!(rel.values().filter(|x| **x == r).count() > 20, "{r:?}");
+            }
+        }
+        for seed in 1..=4 {
+            let (count, opts) =
+                if seed == 1 { (300, all_options()) } else { (1_000, some_options()) };
+            let paths = random_paths(seed, 30 + 10 * seed as usize, count, true);
+            for o in opts {
+                old_and_new(&paths, o);
+            }
+        }
+    }
+
+    #[test]
+    fn merged_builders_match_one_builder() {
+        let paths = random_paths(7, 300, 4_000, false);
+        let all = || paths.iter().map(Vec::as_slice);
+        for opts in some_options() {
+            let expected = infer_with(all(), opts);
+            assert_eq!(expected, reference::infer_with(all(), opts));
+            // Phase 1 in a small and a large part that overlap, merged both
+            // ways, and with an empty builder.
+            let (mut small, mut large) = (GraphBuilder::new(), GraphBuilder::new());
+            for (i, p) in all().enumerate() {
+                if i % 4 == 0 || i % 10 == 1 {
+                    small.see(p);
+                }
+                if i % 4 != 0 {
+                    large.see(p);
+                }
+            }
+            let mut other = small.clone();
+            small.merge(large.clone());
+            large.merge(other.clone());
+            other.merge(GraphBuilder::new());
+            let mut empty = GraphBuilder::new();
+            empty.merge(small.clone());
+            for graph in [small, large, empty] {
+                // Phase 2 in three clones, split otherwise.
+                let mut first = graph.finish(opts);
+                let mut second = first.clone();
+                let mut third = first.clone();
+                for (i, p) in all().enumerate() {
+                    match i % 3 {
+                        0 => first.see(p),
+                        1 => second.see(p),
+                        _ => third.see(p),
+                    }
+                    if i % 7 == 0 {
+                        third.see(p);
+                    }
+                }
+                third.merge(first);
+                second.merge(third);
+                assert_eq!(second.finish(), expected, "{opts:?}");
+            }
+        }
     }
 }
