@@ -74,7 +74,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             );
             continue;
         }
-        build_period(&manifest, period, Mode::Lenient, &mut store, true, &config, &reporter)?;
+        build_period(&manifest, period, Mode::Lenient, 1, &mut store, true, &config, &reporter)?;
     }
     summary(&store, &args.db)?;
     drop(store);

@@ -17,7 +17,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, bail};
 use manrs_input::InputStatus;
 use manrs_manifest::{InputKind, Manifest};
-use manrs_pipeline::{Observer, PeriodOutcome, SourceReport, ingest_period, store_period};
+use manrs_pipeline::{Observer, PeriodOutcome, SourceReport, run_period};
 use manrs_store::Store;
 use manrs_types::{Mode, Month};
 
@@ -46,6 +46,14 @@ pub struct Args {
     /// Print each period's summary as a JSON line on stdout.
     #[arg(long)]
     json: bool,
+    /// Read and analyse each period's routes in N parts, one after the
+    /// other, to bound memory: each part keeps the routes of a share of
+    /// the address space and a share of the AS paths. The MRT inputs are
+    /// read N times (N + 2 without an AS-relationship file) and the
+    /// store's page cache is 256/N MiB (at least 16); the stored period is
+    /// the same for every N (docs/performance.md).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    shards: u32,
 }
 
 /// Reports progress on stderr.
@@ -115,6 +123,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
             bail!("{}: no period {m} in this manifest", args.config.display());
         }
     }
+    if args.shards > 1 {
+        // The store's page cache shrinks with the parts (256 MiB in one).
+        store.set_cache_mib((256 / args.shards).max(16))?;
+    }
     let reporter = Reporter::new();
     for period in selected {
         if !args.replace && store.period(period.month)?.is_some() {
@@ -129,6 +141,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             &manifest,
             period,
             mode,
+            args.shards,
             &mut store,
             args.replace,
             &args.config,
@@ -143,11 +156,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reads, analyses and stores one period (shared with `manrs demo`).
+/// Reads, analyses and stores one period (shared with `manrs demo`), its
+/// routes in `shards` parts.
+#[allow(clippy::too_many_arguments)]
 pub fn build_period(
     manifest: &Manifest,
     period: &manrs_manifest::PeriodSpec,
     mode: Mode,
+    shards: u32,
     store: &mut Store,
     replace: bool,
     config: &Path,
@@ -155,14 +171,13 @@ pub fn build_period(
 ) -> Result<PeriodOutcome> {
     let started = Instant::now();
     eprintln!("period {}: reading {} inputs", period.month, period.inputs.len());
-    let ingested = ingest_period(manifest, period, mode, reporter)
-        .with_context(|| format!("period {}", period.month))?;
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    let (_, outcome) = store_period(
+    let (_, outcome) = run_period(
         store,
-        ingested,
-        &manifest.analysis,
-        &manifest.profile,
+        manifest,
+        period,
+        mode,
+        shards,
         Some(&config.display().to_string()),
         now,
         replace,

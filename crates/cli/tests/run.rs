@@ -95,6 +95,39 @@ inputs = [
 ]
 "#;
 
+/// `--shards N`: the routes are read and analysed in N parts; what is
+/// stored and explained is the same. N must be at least 1.
+#[test]
+fn run_in_parts_stores_the_same_period() {
+    let f = Fixture::new();
+    let config = f.manifest("sources.toml", SMALL);
+    let one = f.dir.path().join("one.db");
+    let parts = f.dir.path().join("parts.db");
+    let whole = run_json(&config, &one);
+    let args = [
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--db",
+        parts.to_str().unwrap(),
+        "--json",
+        "--shards",
+        "3",
+    ];
+    let o = manrs(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("part 3 of 3"), "{}", stderr(&o));
+    let in_parts: Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    assert_eq!(in_parts, whole);
+    assert_eq!(whole["snapshot"]["routes"], 7);
+    for asn in ["AS64500", "AS64501", "AS64502"] {
+        assert_eq!(check_json(&parts, asn, &[]), check_json(&one, asn, &[]), "{asn}");
+    }
+    let o = manrs(&["run", "--config", config.to_str().unwrap(), "--db", "x.db", "--shards", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--shards"), "{}", stderr(&o));
+}
+
 #[test]
 fn run_then_check_explains_every_point() {
     let f = Fixture::new();

@@ -315,6 +315,12 @@ impl SnapshotBuilder {
         }
     }
 
+    /// The peer table: a [`PeerId`] is an index into it. (The finished
+    /// snapshot lists only the peers that contributed a route.)
+    pub fn peers(&self) -> &[Peer] {
+        &self.peers
+    }
+
     /// Applies the visibility threshold and sorts the routes.
     pub fn finish(self) -> Snapshot {
         let mut stats = self.stats;

@@ -1,6 +1,12 @@
 //! Reading a period's inputs: each file is opened, its format detected by
 //! content and checked against its manifest kind, then streamed into the
 //! snapshot builder, the VRP or IRR index or the registry tables.
+//!
+//! The MRT and prefix-origin inputs can be read in parts ([`Shard`]): each
+//! pass keeps the routes of a share of the address space and the AS paths
+//! of a share of the paths, so that a period is analysed in a fraction of
+//! its memory; [`read_paths`] streams every path for relationship
+//! inference without keeping any.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -82,8 +88,9 @@ pub struct Delegation {
 pub struct Ingested {
     /// The period.
     pub month: Month,
-    /// The routing snapshot being built.
-    pub builder: SnapshotBuilder,
+    /// What the MRT and prefix-origin inputs gave: the snapshot, the
+    /// announcement timeline and the distinct paths (of one shard).
+    pub routes: RouteData,
     /// The VRPs.
     pub vrps: VrpIndex,
     /// The ASPA objects (for the route-leak work of Action 1).
@@ -96,14 +103,9 @@ pub struct Ingested {
     pub holders: HashMap<Asn, Holder>,
     /// AS delegations.
     pub delegations: HashMap<Asn, Delegation>,
-    /// Announcement intervals per (peer, prefix), for hijack detection.
-    pub timeline: Timeline,
     /// The hijack detector's context (organisations, relationships,
     /// registries); VRPs and IRR are added at analysis.
     pub context: Context<'static>,
-    /// Every distinct AS path (prepending removed) of the MRT inputs, for
-    /// route-leak detection and relationship inference.
-    pub paths: PathSet,
     /// IANA registry rows (bogon reference).
     pub iana: Vec<IanaEntry>,
     /// Delegated-stats records of space and AS numbers not delegated
@@ -115,6 +117,117 @@ pub struct Ingested {
     pub sources: Vec<SourceReport>,
 }
 
+/// One part of a period's routes: a pass over the MRT and prefix-origin
+/// inputs keeps the routes whose prefix falls in its part and the AS paths
+/// that fall in its part, so that a period can be analysed part after part
+/// in a fraction of the memory (ARCHITECTURE.md, "a period's state grows
+/// with its routes"). Every part is analysed exactly as the whole would be:
+///
+/// - A prefix's part is chosen by its first 8 bits (IPv4) or 16 bits
+///   (IPv6), so a prefix and every covering prefix that hijack detection
+///   compares it with (`hijacks::detect` looks no further up than /8 and
+///   /16) fall in the same part; shorter prefixes, compared with nothing
+///   but themselves, by their own bits.
+/// - A path's part is chosen by its ASes: each distinct path is seen whole
+///   in one part, with every announcement that carried it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// Which part, from 0.
+    pub index: u32,
+    /// How many parts (at least 1).
+    pub count: u32,
+}
+
+impl Shard {
+    /// The whole period in one part.
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Part `index` of `count` (`count` 0 is taken as 1).
+    pub fn new(index: u32, count: u32) -> Self {
+        let count = count.max(1);
+        Shard { index: index.min(count - 1), count }
+    }
+
+    /// Whether routes of `prefix` belong to this part.
+    pub fn keeps_prefix(&self, prefix: &Prefix) -> bool {
+        if self.count == 1 {
+            return true;
+        }
+        let (family, bits, len): (u64, u128, u8) = match prefix.addr() {
+            IpAddr::V4(a) => (4, u128::from(u32::from(a)) << 96, prefix.len().min(8)),
+            IpAddr::V6(a) => (6, u128::from(a), prefix.len().min(16)),
+        };
+        // The first `len` of the address's first 16 bits.
+        let top = (bits >> 112) as u64 & !(0xffff_u64 >> len);
+        self.pick(mix(family << 56 ^ u64::from(len) << 48 ^ top))
+    }
+
+    /// Whether the distinct path `path` (prepending removed) belongs to
+    /// this part.
+    pub fn keeps_path(&self, path: &[Asn]) -> bool {
+        if self.count == 1 {
+            return true;
+        }
+        self.pick(path.iter().fold(0x5851_f42d_4c95_7f2d, |h, a| mix(h ^ u64::from(a.0))))
+    }
+
+    fn pick(&self, hash: u64) -> bool {
+        hash % u64::from(self.count) == u64::from(self.index)
+    }
+}
+
+/// A 64-bit mixer (the finaliser of SplitMix64): the same on every run and
+/// machine, so that every pass puts a prefix or path in the same part.
+fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// The routes of a period, or of one [`Shard`] of it.
+#[derive(Debug)]
+pub struct RouteData {
+    /// The routing snapshot being built.
+    pub builder: SnapshotBuilder,
+    /// Announcement intervals per (prefix, origin), for hijack detection.
+    pub timeline: Timeline,
+    /// Every distinct AS path (prepending removed) of the MRT inputs, for
+    /// route-leak detection and relationship inference.
+    pub paths: PathSet,
+    /// The part kept.
+    pub shard: Shard,
+}
+
+impl RouteData {
+    fn new(manifest: &Manifest, period: &PeriodSpec, shard: Shard) -> Self {
+        RouteData {
+            builder: SnapshotBuilder::new(period.month, &manifest.analysis),
+            timeline: Timeline::new(),
+            paths: PathSet::new(),
+            shard,
+        }
+    }
+}
+
+/// What takes the AS paths of a pass that reads only paths.
+type PathSink<'a> = dyn FnMut(&[Asn]) + 'a;
+
+/// Where the MRT and prefix-origin inputs go.
+enum Target<'a> {
+    /// Everything of a period: routes of the shard and every other input.
+    Period(&'a mut Ingested),
+    /// Only the routes of a shard.
+    Routes(&'a mut RouteData),
+    /// Only the AS paths (prepending removed) of every announcement with a
+    /// single origin, for relationship inference over the whole period.
+    Paths(&'a mut RouteData, &'a mut dyn FnMut(&[Asn])),
+}
+
+/// Whether an input kind gives routes (re-read for every shard).
+pub(crate) fn gives_routes(kind: InputKind) -> bool {
+    matches!(kind, InputKind::Mrt | InputKind::Routes)
+}
+
 /// Reads every input of `period`.
 pub fn ingest_period(
     manifest: &Manifest,
@@ -122,17 +235,49 @@ pub fn ingest_period(
     mode: Mode,
     observer: &dyn Observer,
 ) -> Result<Ingested, PipelineError> {
+    ingest_shard(manifest, period, mode, observer, Shard::ALL)
+}
+
+/// Reads every input of `period`, keeping the routes and paths of `shard`.
+pub fn ingest_shard(
+    manifest: &Manifest,
+    period: &PeriodSpec,
+    mode: Mode,
+    observer: &dyn Observer,
+    shard: Shard,
+) -> Result<Ingested, PipelineError> {
+    ingest(manifest, period, mode, observer, Some(shard))
+}
+
+/// Reads every input of `period` but the MRT and prefix-origin lists, whose
+/// reports are left empty (kind and path only) for [`reread_shard`] to
+/// fill; its routes are empty.
+pub fn ingest_context(
+    manifest: &Manifest,
+    period: &PeriodSpec,
+    mode: Mode,
+    observer: &dyn Observer,
+) -> Result<Ingested, PipelineError> {
+    ingest(manifest, period, mode, observer, None)
+}
+
+fn ingest(
+    manifest: &Manifest,
+    period: &PeriodSpec,
+    mode: Mode,
+    observer: &dyn Observer,
+    routes: Option<Shard>,
+) -> Result<Ingested, PipelineError> {
+    let shard = routes.unwrap_or(Shard::ALL);
     let mut out = Ingested {
         month: period.month,
-        builder: SnapshotBuilder::new(period.month, &manifest.analysis),
+        routes: RouteData::new(manifest, period, shard),
         vrps: VrpIndex::new(),
         aspas: Vec::new(),
         irr: None,
         irr_rejected: 0,
         holders: HashMap::new(),
         delegations: HashMap::new(),
-        timeline: Timeline::new(),
-        paths: PathSet::new(),
         context: Context { min_peers: manifest.analysis.hijack_min_peers, ..Context::default() },
         iana: Vec::new(),
         undelegated: Vec::new(),
@@ -141,13 +286,70 @@ pub fn ingest_period(
     };
     for spec in &period.inputs {
         for path in &spec.paths {
-            let report = read_file(&mut out, spec, path, mode, observer, &manifest.path)?;
+            if routes.is_none() && gives_routes(spec.kind) {
+                out.sources.push(SourceReport {
+                    kind: spec.kind,
+                    path: path.display().to_string(),
+                    format: String::new(),
+                    records: 0,
+                    elements: 0,
+                    used: 0,
+                    diagnostics: Diagnostics::default(),
+                    seconds: 0.0,
+                });
+                continue;
+            }
+            let report =
+                read_file(Target::Period(&mut out), spec, path, mode, observer, &manifest.path)?;
             observer.file_finished(&report);
             out.sources.push(report);
         }
     }
     out.actions23.finish();
     Ok(out)
+}
+
+/// Reads the MRT and prefix-origin inputs of `period` again, keeping the
+/// routes and paths of `shard`; returns them with one report per file.
+pub fn reread_shard(
+    manifest: &Manifest,
+    period: &PeriodSpec,
+    mode: Mode,
+    observer: &dyn Observer,
+    shard: Shard,
+) -> Result<(RouteData, Vec<SourceReport>), PipelineError> {
+    let mut routes = RouteData::new(manifest, period, shard);
+    let mut reports = Vec::new();
+    for spec in period.inputs.iter().filter(|s| gives_routes(s.kind)) {
+        for path in &spec.paths {
+            let target = Target::Routes(&mut routes);
+            let report = read_file(target, spec, path, mode, observer, &manifest.path)?;
+            observer.file_finished(&report);
+            reports.push(report);
+        }
+    }
+    Ok((routes, reports))
+}
+
+/// Streams the AS paths of every MRT input of `period` (prepending
+/// removed, announcements with a single origin) into `see`.
+pub fn read_paths(
+    manifest: &Manifest,
+    period: &PeriodSpec,
+    mode: Mode,
+    observer: &dyn Observer,
+    see: &mut dyn FnMut(&[Asn]),
+) -> Result<(), PipelineError> {
+    // Only its peer table is used.
+    let mut routes = RouteData::new(manifest, period, Shard::ALL);
+    for spec in period.inputs.iter().filter(|s| s.kind == InputKind::Mrt) {
+        for path in &spec.paths {
+            let target = Target::Paths(&mut routes, &mut *see);
+            let report = read_file(target, spec, path, mode, observer, &manifest.path)?;
+            observer.file_finished(&report);
+        }
+    }
+    Ok(())
 }
 
 fn strict(d: Diagnostic) -> PipelineError {
@@ -183,7 +385,7 @@ fn fits(kind: InputKind, format: Format) -> bool {
 }
 
 fn read_file(
-    out: &mut Ingested,
+    target: Target<'_>,
     spec: &InputSpec,
     path: &Path,
     mode: Mode,
@@ -226,9 +428,27 @@ fn read_file(
         diagnostics: Diagnostics::default(),
         seconds: 0.0,
     };
+    let out = match target {
+        Target::Period(out) => out,
+        Target::Routes(routes) => {
+            match spec.kind {
+                InputKind::Mrt => read_mrt(routes, None, spec, path, input, mode, &mut report)?,
+                _ => read_routes(routes, spec, path, input, format, mode, &mut report)?,
+            }
+            report.seconds = started.elapsed().as_secs_f64();
+            return Ok(report);
+        }
+        Target::Paths(routes, see) => {
+            read_mrt(routes, Some(see), spec, path, input, mode, &mut report)?;
+            report.seconds = started.elapsed().as_secs_f64();
+            return Ok(report);
+        }
+    };
     match spec.kind {
-        InputKind::Mrt => read_mrt(out, spec, path, input, mode, &mut report)?,
-        InputKind::Routes => read_routes(out, spec, path, input, format, mode, &mut report)?,
+        InputKind::Mrt => read_mrt(&mut out.routes, None, spec, path, input, mode, &mut report)?,
+        InputKind::Routes => {
+            read_routes(&mut out.routes, spec, path, input, format, mode, &mut report)?;
+        }
         InputKind::Vrps => read_vrps(out, input, mode, &mut report)?,
         InputKind::Irr => read_irr(out, spec, input, mode, &mut report)?,
         InputKind::Delegated => read_delegated(out, input, mode, &mut report)?,
@@ -279,8 +499,11 @@ fn read_file(
     Ok(report)
 }
 
+/// Reads an MRT file into `out`, keeping the routes and paths of its
+/// shard; with `paths`, only streams the paths into it instead.
 fn read_mrt(
-    out: &mut Ingested,
+    out: &mut RouteData,
+    mut paths: Option<&mut PathSink<'_>>,
     spec: &InputSpec,
     path: &Path,
     input: Input,
@@ -303,8 +526,12 @@ fn read_mrt(
             .entry((route.peer_ip, route.peer_asn))
             .or_insert_with(|| out.builder.peer(&collector, route.peer_ip, route.peer_asn));
         let prefix = Prefix::new_truncating(route.prefix);
+        // Peers are numbered in every pass alike, whatever the shard keeps.
+        let keep = out.shard.keeps_prefix(&prefix);
         if route.elem_type == ElemType::WITHDRAW {
-            out.timeline.withdraw(peer, prefix, time);
+            if keep && paths.is_none() {
+                out.timeline.withdraw(peer, prefix, time);
+            }
             continue;
         }
         let mut inline = [Segment::Sequence(&[]); 4];
@@ -332,7 +559,9 @@ fn read_mrt(
         let segments: &[Segment<'_>] = if n <= inline.len() { &inline[..n] } else { &spill };
         // The record time: for RIB entries the dump time, for updates the
         // time the collector received the announcement.
-        out.builder.observe_path(prefix, segments, peer, Some(time));
+        if keep && paths.is_none() {
+            out.builder.observe_path(prefix, segments, peer, Some(time));
+        }
         // The timeline wants a path ending in a single origin; anything else
         // replaces what the peer had (it has no origin to compare).
         sequence.clear();
@@ -346,15 +575,25 @@ fn read_mrt(
                 Segment::Set(_) => single_origin = false,
             }
         }
-        if single_origin {
-            let baseline = route.record_type.name().starts_with("TABLE_DUMP");
-            out.timeline.announce(peer, prefix, &sequence, time, baseline);
+        if let Some(see) = paths.as_mut() {
+            if single_origin {
+                collapse_into(&sequence, &mut collapsed);
+                see(&collapsed);
+            }
+        } else if single_origin {
+            if keep {
+                let baseline = route.record_type.name().starts_with("TABLE_DUMP");
+                out.timeline.announce(peer, prefix, &sequence, time, baseline);
+            }
             collapse_into(&sequence, &mut collapsed);
-            out.paths.see(&collapsed, prefix, peer, time, route.only_to_customer());
-        } else {
+            if out.shard.keeps_path(&collapsed) {
+                out.paths.see(&collapsed, prefix, peer, time, route.only_to_customer());
+            }
+        } else if keep {
             out.timeline.withdraw(peer, prefix, time);
         }
-        report.used += 1;
+        // Each route counts in the pass that keeps its prefix.
+        report.used += u64::from(keep);
     }
     report.records = reader.records();
     report.elements = reader.elements();
@@ -363,7 +602,7 @@ fn read_mrt(
 }
 
 fn read_routes(
-    out: &mut Ingested,
+    out: &mut RouteData,
     spec: &InputSpec,
     path: &Path,
     input: Input,
@@ -373,9 +612,13 @@ fn read_routes(
 ) -> Result<(), PipelineError> {
     let name = spec.collector_for(path);
     let peer = out.builder.peer(&name, std::net::Ipv4Addr::UNSPECIFIED.into(), Asn(0));
+    let mut read = 0u64;
     let mut add = |prefix: Prefix, origin: Asn| {
-        out.builder.observe(prefix, manrs_engine::Origin::Single(origin), None, peer, None);
-        report.used += 1;
+        read += 1;
+        if out.shard.keeps_prefix(&prefix) {
+            out.builder.observe(prefix, manrs_engine::Origin::Single(origin), None, peer, None);
+            report.used += 1;
+        }
     };
     if format == Format::Source(SourceFormat::IpAsn) {
         let mut r = IpAsnReader::new(input, mode);
@@ -391,10 +634,10 @@ fn read_routes(
             let e = e.map_err(strict)?;
             add(e.prefix, e.origin);
         }
-        report.records = report.used + r.diagnostics().total();
+        report.records = read + r.diagnostics().total();
         report.diagnostics = r.diagnostics().clone();
     }
-    report.elements = report.used;
+    report.elements = read;
     Ok(())
 }
 

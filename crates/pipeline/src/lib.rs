@@ -27,8 +27,11 @@ use manrs_input::InputStatus;
 use manrs_manifest::InputKind;
 use manrs_types::Diagnostic;
 
-pub use ingest::{Delegation, Holder, Ingested, SourceReport, ingest_period};
-pub use write::{PeriodOutcome, store_period};
+pub use ingest::{
+    Delegation, Holder, Ingested, RouteData, Shard, SourceReport, ingest_context, ingest_period,
+    ingest_shard, read_paths, reread_shard,
+};
+pub use write::{PeriodOutcome, run_period, store_period};
 
 /// Errors that stop a period.
 #[derive(Debug, thiserror::Error)]

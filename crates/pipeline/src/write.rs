@@ -1,30 +1,40 @@
 //! Analysing an ingested period and writing it to the store in one
 //! transaction: sources, routes with their evidence VRPs and IRR object,
 //! networks, metrics, and the statistics of what was read and left out.
+//!
+//! [`run_period`] reads a period in parts when asked: the other inputs
+//! once, then each part's routes, analysed and written before the next is
+//! read; counts per AS, the snapshot statistics and the Action 1 findings
+//! add up across parts, and the networks, metrics and incidents are
+//! written once all parts are in.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use manrs_engine::aspa::AspaIndex;
-use manrs_engine::hijacks::Context;
+use manrs_engine::hijacks::{Context, Relationship};
 use manrs_engine::leaks::{SeenPath, detect_leaks, detect_otc_leaks};
-use manrs_engine::relationships::infer;
+use manrs_engine::relationships::{GraphBuilder, Options, infer};
 use manrs_engine::{
-    Analysis, BogonClass, BogonMatch, Profile, RovCounts, Score, Settings, SnapshotStats,
-    SpoofCounts, Universe, UniverseStats, Visibility, Weighting, analyse, scores,
+    Analysis, AsCounts, AsMetrics, BogonClass, BogonMatch, BogonRef, IrrIndex, Peer, Profile,
+    RovCounts, Score, Settings, SnapshotStats, SpoofCounts, Universe, UniverseStats, Visibility,
+    VrpIndex, Weighting, analyse, scores,
 };
-use manrs_manifest::InputKind;
+use manrs_manifest::{InputKind, Manifest, PeriodSpec};
 use manrs_store::{
-    FigureRow, IrrEvidence, MetricRow, NetworkRow, PeriodInfo, PeriodMeta, RouteRow, SourceRow,
-    Store, VrpRow,
+    FigureRow, IrrEvidence, MetricRow, NetworkRow, PeriodInfo, PeriodMeta, PeriodWriter, RouteRow,
+    SourceRow, Store, VrpRow,
 };
-use manrs_types::{Asn, DiagKind, Month};
+use manrs_types::{Asn, DiagKind, Mode, Month};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::action1::{Action1Stats, action1};
+use crate::action1::{Action1Builder, Action1Stats};
 use crate::actions23::{Actions23, Actions23Stats};
 use crate::bogons::bogon_reference;
-use crate::ingest::{Ingested, SourceReport};
+use crate::ingest::{
+    Ingested, RouteData, Shard, SourceReport, gives_routes, ingest_context, ingest_shard,
+    read_paths, reread_shard,
+};
 use crate::{Observer, PipelineError};
 
 /// How many diagnostics of each source are stored in full.
@@ -154,99 +164,177 @@ pub fn store_period(
     replace: bool,
     observer: &dyn Observer,
 ) -> Result<(PeriodInfo, PeriodOutcome), PipelineError> {
-    let Ingested {
-        month,
-        builder,
-        vrps,
-        aspas,
-        irr,
-        irr_rejected: _,
-        holders,
-        delegations,
-        timeline,
-        paths,
-        context,
-        iana,
-        undelegated,
-        actions23,
-        sources,
-    } = ingested;
-    observer.stage("building the snapshot");
+    let how = How { settings, profile, manifest, created_at, replace, observer };
+    write_period(store, ingested, None, &how)
+}
+
+/// Reads, analyses and stores one period in `shards` parts (1: in one
+/// pass). Each part's routes are read, analysed and written before the next
+/// is read; the inputs other than MRT and prefix-origin lists are read
+/// once. Without an AS-relationship file, relationships are inferred from
+/// every path of the period first, in passes of their own. The stored
+/// period is the same whatever the number of parts (`crate::Shard`).
+#[allow(clippy::too_many_arguments)]
+pub fn run_period(
+    store: &mut Store,
+    manifest: &Manifest,
+    period: &PeriodSpec,
+    mode: Mode,
+    shards: u32,
+    label: Option<&str>,
+    created_at: i64,
+    replace: bool,
+    observer: &dyn Observer,
+) -> Result<(PeriodInfo, PeriodOutcome), PipelineError> {
+    // In one part everything is read in one pass; in several, the other
+    // inputs first, then (without a relationship file) the inference
+    // passes, then each part's routes, so that no two of them are in
+    // memory at once.
+    let ingested = if shards > 1 {
+        ingest_context(manifest, period, mode, observer)?
+    } else {
+        ingest_shard(manifest, period, mode, observer, Shard::ALL)?
+    };
+    let how = How {
+        settings: &manifest.analysis,
+        profile: &manifest.profile,
+        manifest: label,
+        created_at,
+        replace,
+        observer,
+    };
+    write_period(store, ingested, Some((Reread { manifest, period, mode }, shards)), &how)
+}
+
+/// What a sharded run needs to read the routes of the other parts.
+#[derive(Clone, Copy)]
+struct Reread<'a> {
+    manifest: &'a Manifest,
+    period: &'a PeriodSpec,
+    mode: Mode,
+}
+
+/// The settings of a write.
+struct How<'a> {
+    settings: &'a Settings,
+    profile: &'a Profile,
+    manifest: Option<&'a str>,
+    created_at: i64,
+    replace: bool,
+    observer: &'a dyn Observer,
+}
+
+/// What is shared by the parts of a period.
+struct Shared<'a> {
+    context: Context<'a>,
+    bogons: BogonRef,
+    aspa: AspaIndex,
+    vrps: &'a VrpIndex,
+    irr: Option<&'a IrrIndex>,
+}
+
+/// What the parts of a period add up to.
+#[derive(Default)]
+struct Totals {
+    snapshot: SnapshotStats,
+    peers: BTreeSet<Peer>,
+    counts: BTreeMap<Asn, AsCounts>,
+    rov: RovCounts,
+    irr_covered: u64,
+    irr_exact: u64,
+    action1: Action1Builder,
+    path_asns: BTreeSet<Asn>,
+    /// Inferred relationships (from the first part's paths when the period
+    /// is read in one part).
+    inferred: Option<HashMap<(Asn, Asn), Relationship>>,
+}
+
+/// Relationships inferred from every path of the period, streamed from the
+/// MRT inputs twice (`relationships`: the graph and the clique, then the
+/// links of the paths that are not poisoned), without keeping the paths.
+fn infer_streaming(
+    reread: &Reread<'_>,
+    observer: &dyn Observer,
+) -> Result<HashMap<(Asn, Asn), Relationship>, PipelineError> {
+    let Reread { manifest, period, mode } = *reread;
+    observer.stage("inferring AS relationships: the AS graph of every path");
+    let mut graph = GraphBuilder::new();
+    read_paths(manifest, period, mode, observer, &mut |p| graph.see(p))?;
+    let mut links = graph.finish(Options::default());
+    observer.stage("inferring AS relationships: the links of every path");
+    read_paths(manifest, period, mode, observer, &mut |p| links.see(p))?;
+    Ok(links.finish())
+}
+
+/// Analyses one part of a period and writes its routes.
+fn analyse_part(
+    w: &mut PeriodWriter<'_>,
+    part: RouteData,
+    shared: &Shared<'_>,
+    how: &How<'_>,
+    totals: &mut Totals,
+) -> Result<(), PipelineError> {
+    let (settings, observer) = (how.settings, how.observer);
+    let RouteData { builder, timeline, paths, shard } = part;
+    let of = |what: &str| {
+        if shard.count > 1 {
+            format!("{what} (part {} of {})", shard.index + 1, shard.count)
+        } else {
+            what.to_string()
+        }
+    };
+    observer.stage(&of("building the snapshot"));
+    let peers: Vec<Peer> = builder.peers().to_vec();
     let snapshot = builder.finish();
-    observer.stage("finding hijacks and bogons");
-    let mut context = Context { vrps: Some(&vrps), irr: irr.as_ref(), ..context };
-    crate::hijacks::add_iana(&mut context, &iana);
-    let bogons = bogon_reference(&iana, &undelegated);
+    observer.stage(&of("finding hijacks and bogons"));
     let spans = timeline.finish();
     let paths: Vec<SeenPath> = paths.into_sorted();
-    let (relationships, source) = if context.relationships.is_empty() {
-        (infer(paths.iter().map(|p| p.path.as_slice())), "inferred")
+    let caida = !shared.context.relationships.is_empty();
+    let (relationships, source) = if caida {
+        (&shared.context.relationships, "caida")
     } else {
-        (std::mem::take(&mut context.relationships), "caida")
+        let inferred =
+            totals.inferred.get_or_insert_with(|| infer(paths.iter().map(|p| p.path.as_slice())));
+        (&*inferred, "inferred")
     };
-    let leaks = detect_leaks(&paths, &relationships);
-    let otc_leaks = detect_otc_leaks(&paths, &relationships);
-    if source == "caida" {
-        // Only measured relationships prune hijack suspects.
-        context.relationships = relationships;
-    }
-    let action1 = action1(
-        month,
+    let leaks = detect_leaks(&paths, relationships);
+    let otc_leaks = detect_otc_leaks(&paths, relationships);
+    totals.action1.add(
         &snapshot.routes,
-        &snapshot.peers,
+        &peers,
         &spans,
-        &context,
-        &bogons,
-        (&leaks, &otc_leaks, source, &AspaIndex::new(&aspas)),
+        &shared.context,
+        &shared.bogons,
+        (&leaks, &otc_leaks, source, &shared.aspa),
         &paths,
         settings,
-        &Weighting::default(),
     );
     // The ASes seen in paths, for the network universe (manrs-spec §2.1).
-    let path_asns: BTreeSet<Asn> = paths.iter().flat_map(|p| p.path.iter().copied()).collect();
+    totals.path_asns.extend(paths.iter().flat_map(|p| p.path.iter().copied()));
     drop((spans, leaks, otc_leaks));
     drop(paths);
-    observer.stage("validating routes");
-    let snapshot_stats = snapshot.stats.clone();
-    let analysis: Analysis = analyse(snapshot, &vrps, irr.as_ref(), settings, profile);
-    let universe = Universe::new(analysis.metrics.iter().map(|m| m.asn), path_asns, &bogons);
-    let mut rov = RovCounts::default();
-    let (mut irr_covered, mut irr_exact) = (0, 0);
+    observer.stage(&of("validating routes"));
+    let t = &mut totals.snapshot;
+    let s = &snapshot.stats;
+    t.observations += s.observations;
+    t.as_set_observations += s.as_set_observations;
+    t.as_set_skipped += s.as_set_skipped;
+    t.empty_path += s.empty_path;
+    t.outside_period += s.outside_period;
+    t.below_min_peers += s.below_min_peers;
+    t.routes += s.routes;
+    t.prefixes += s.prefixes;
+    totals.peers.extend(snapshot.peers.iter().cloned());
+    let analysis: Analysis = analyse(snapshot, shared.vrps, shared.irr, settings, how.profile);
+    for m in &analysis.metrics {
+        totals.counts.entry(m.asn).or_default().add(&m.counts);
+    }
     for r in &analysis.routes {
-        rov.add(r.rov);
-        irr_covered += u64::from(r.irr.is_some());
-        irr_exact += u64::from(r.irr.as_ref().is_some_and(|m| m.exact));
+        totals.rov.add(r.rov);
+        totals.irr_covered += u64::from(r.irr.is_some());
+        totals.irr_exact += u64::from(r.irr.as_ref().is_some_and(|m| m.exact));
     }
-    let outcome = PeriodOutcome {
-        month,
-        snapshot: snapshot_stats,
-        rov,
-        irr_covered: analysis.irr_data.then_some(irr_covered),
-        irr_exact: analysis.irr_data.then_some(irr_exact),
-        vrps: vrps.len() as u64,
-        aspas: aspas.len() as u64,
-        irr_objects: irr.as_ref().map_or(0, |i| i.len() as u64),
-        networks: analysis.metrics.len() as u64 + universe.counted_transit().count() as u64,
-        universe: universe.stats(),
-        input_problems: sources.iter().map(|s| s.diagnostics.total()).sum(),
-        files: sources.len() as u64,
-        action1: action1.stats.clone(),
-        actions23: actions23.stats.clone(),
-    };
-    observer.stage("writing the store");
-    let meta = PeriodMeta {
-        month,
-        created_at,
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        manifest: manifest.map(str::to_string),
-        settings: serde_json::to_value(settings).unwrap_or(Value::Null),
-        profile: serde_json::to_value(profile).unwrap_or(Value::Null),
-        profile_version: profile.version.clone(),
-    };
-    let mut w = store.begin_period(&meta, replace)?;
-    for s in &sources {
-        w.add_source(&source_row(s))?;
-    }
+    observer.stage(&of("writing the store"));
     for r in analysis.routes {
         let row = RouteRow {
             route: r.route,
@@ -266,6 +354,118 @@ pub fn store_period(
                 },
             )?;
         }
+    }
+    Ok(())
+}
+
+/// Writes a period: with `reread`, its routes are read (again) in that many
+/// parts; without, the routes of `ingested` are the whole period.
+fn write_period(
+    store: &mut Store,
+    ingested: Ingested,
+    reread: Option<(Reread<'_>, u32)>,
+    how: &How<'_>,
+) -> Result<(PeriodInfo, PeriodOutcome), PipelineError> {
+    let (settings, profile, observer) = (how.settings, how.profile, how.observer);
+    let Ingested {
+        month,
+        routes,
+        vrps,
+        aspas,
+        irr,
+        irr_rejected: _,
+        holders,
+        delegations,
+        context,
+        iana,
+        undelegated,
+        actions23,
+        mut sources,
+    } = ingested;
+    // Parts read again, or none: the routes of `ingested` are the period.
+    let (reread, shards) = match reread {
+        Some((r, n)) if n > 1 => (Some(r), n),
+        _ => (None, 1),
+    };
+    let mut shared = Shared {
+        context: Context { vrps: Some(&vrps), irr: irr.as_ref(), ..context },
+        bogons: bogon_reference(&iana, &undelegated),
+        aspa: AspaIndex::new(&aspas),
+        vrps: &vrps,
+        irr: irr.as_ref(),
+    };
+    crate::hijacks::add_iana(&mut shared.context, &iana);
+    let mut totals = Totals::default();
+    if let Some(r) = &reread
+        && shared.context.relationships.is_empty()
+    {
+        totals.inferred = Some(infer_streaming(r, observer)?);
+    }
+    let meta = PeriodMeta {
+        month,
+        created_at: how.created_at,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        manifest: how.manifest.map(str::to_string),
+        settings: serde_json::to_value(settings).unwrap_or(Value::Null),
+        profile: serde_json::to_value(profile).unwrap_or(Value::Null),
+        profile_version: profile.version.clone(),
+    };
+    let mut w = store.begin_period(&meta, how.replace)?;
+    match &reread {
+        None => analyse_part(&mut w, routes, &shared, how, &mut totals)?,
+        Some(r) => {
+            drop(routes);
+            for index in 0..shards {
+                observer.stage(&format!("reading the routes of part {} of {shards}", index + 1));
+                let shard = Shard::new(index, shards);
+                let (part, reports) = reread_shard(r.manifest, r.period, r.mode, observer, shard)?;
+                // The reports of the route inputs were left empty; every
+                // route is used in the part that keeps its prefix.
+                let mut again = reports.into_iter();
+                for s in sources.iter_mut().filter(|s| gives_routes(s.kind)) {
+                    let Some(a) = again.next() else { break };
+                    if index == 0 {
+                        *s = a;
+                    } else {
+                        s.used += a.used;
+                        s.seconds += a.seconds;
+                    }
+                }
+                analyse_part(&mut w, part, &shared, how, &mut totals)?;
+            }
+        }
+    }
+    let Totals {
+        mut snapshot, peers, counts, rov, irr_covered, irr_exact, action1, path_asns, ..
+    } = totals;
+    let action1 = action1.finish(month, &Weighting::default());
+    snapshot.origins = counts.len() as u64;
+    snapshot.peers = peers.len() as u64;
+    let irr_data = irr.is_some();
+    let metrics: Vec<AsMetrics> = counts
+        .into_iter()
+        .map(|(asn, c)| AsMetrics::from_counts(asn, c, irr_data, profile))
+        .collect();
+    let universe = Universe::new(metrics.iter().map(|m| m.asn), path_asns, &shared.bogons);
+    let outcome = PeriodOutcome {
+        month,
+        snapshot,
+        rov,
+        irr_covered: irr_data.then_some(irr_covered),
+        irr_exact: irr_data.then_some(irr_exact),
+        vrps: vrps.len() as u64,
+        aspas: aspas.len() as u64,
+        irr_objects: irr.as_ref().map_or(0, |i| i.len() as u64),
+        networks: metrics.len() as u64 + universe.counted_transit().count() as u64,
+        universe: universe.stats(),
+        input_problems: sources.iter().map(|s| s.diagnostics.total()).sum(),
+        files: sources.len() as u64,
+        action1: action1.stats.clone(),
+        actions23: actions23.stats.clone(),
+    };
+    observer.stage("writing the store");
+    for s in &sources {
+        w.add_source(&source_row(s))?;
     }
     // Action 1 needs routes with times (MRT); see `figures`.
     let dated = sources.iter().any(|s| s.kind == InputKind::Mrt && s.used > 0);
@@ -294,7 +494,7 @@ pub fn store_period(
         }
     };
     let filtering_raw = dated.then_some(&filtering_raw);
-    for m in &analysis.metrics {
+    for m in &metrics {
         w.add_network(&network(m.asn))?;
         w.add_metrics(&MetricRow {
             asn: m.asn,
@@ -302,7 +502,7 @@ pub fn store_period(
             valid: m.counts.valid,
             invalid: m.counts.invalid,
             not_found: m.counts.not_found,
-            irr_covered: analysis.irr_data.then_some(m.counts.irr_covered),
+            irr_covered: irr_data.then_some(m.counts.irr_covered),
             rpki_value: Some(m.rpki_value),
             rpki_band: Some(m.rpki_band),
             irr_value: m.irr_value,

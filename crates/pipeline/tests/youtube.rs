@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use manrs_manifest::Manifest;
-use manrs_pipeline::{Quiet, ingest_period, store_period};
+use manrs_pipeline::{Quiet, ingest_period, run_period, store_period};
 use manrs_store::Store;
 use manrs_types::{Asn, Mode};
 
@@ -90,4 +90,26 @@ inputs = [
         pruned,
         [("CustomerOrProvider", 27), ("LegitimateOnPath", 7), ("LowVisibility", 29)]
     );
+
+    // Read in three parts (`manrs run --shards 3`), with CAIDA's
+    // relationships: the same incidents with the same evidence, and the
+    // same counts.
+    let mut parts = Store::open(&dir.path().join("parts.db")).unwrap();
+    let period = &manifest.periods[0];
+    let (_, in_parts) =
+        run_period(&mut parts, &manifest, period, Mode::Lenient, 3, None, 0, false, &Quiet)
+            .unwrap();
+    assert_eq!(serde_json::to_value(&in_parts).unwrap(), serde_json::to_value(&outcome).unwrap());
+    let all = |s: &Store| {
+        let v: Vec<_> = s.incidents(month, None).unwrap();
+        serde_json::to_value(
+            v.iter()
+                .map(|i| (i.asn, &i.metric, i.start, i.end, i.score, &i.summary, &i.evidence))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap()
+    };
+    let whole = all(&store);
+    assert!(whole.as_array().unwrap().len() > 8);
+    assert_eq!(all(&parts), whole);
 }

@@ -1030,6 +1030,17 @@ impl Store {
         Ok(store)
     }
 
+    /// Sets the page cache of this connection to `mib` MiB (256 by default:
+    /// a full table's indexes stay in memory while a period is written).
+    /// A smaller cache bounds the memory of a write, at the cost of more
+    /// pages written to the WAL file and read back.
+    pub fn set_cache_mib(&self, mib: u32) -> Result<(), StoreError> {
+        let kib = i64::from(mib.max(1)) * 1024;
+        self.conn
+            .pragma_update(None, "cache_size", -kib)
+            .map_err(sql(&self.path, "setting the page cache size"))
+    }
+
     /// Applies the missing migrations, each in one transaction. The version
     /// is read again inside the transaction, so two processes opening the
     /// same old database migrate it once.
