@@ -120,8 +120,9 @@ pub struct Ingested {
 /// One part of a period's routes: a pass over the MRT and prefix-origin
 /// inputs keeps the routes whose prefix falls in its part and the AS paths
 /// that fall in its part, so that a period can be analysed part after part
-/// in a fraction of the memory (ARCHITECTURE.md, "a period's state grows
-/// with its routes"). Every part is analysed exactly as the whole would be:
+/// in a fraction of the memory. Every part is analysed exactly as the whole
+/// would be (ARCHITECTURE.md, "a period read in parts is the period read
+/// whole"):
 ///
 /// - A prefix's part is chosen by its first 8 bits (IPv4) or 16 bits
 ///   (IPv6), so a prefix and every covering prefix that hijack detection

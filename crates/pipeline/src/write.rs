@@ -463,7 +463,7 @@ fn write_period(
         action1: action1.stats.clone(),
         actions23: actions23.stats.clone(),
     };
-    observer.stage("writing the store");
+    observer.stage("writing networks, metrics and incidents");
     for s in &sources {
         w.add_source(&source_row(s))?;
     }
