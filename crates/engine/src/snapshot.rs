@@ -151,6 +151,19 @@ pub struct SnapshotStats {
     pub peers: u64,
 }
 
+impl SnapshotStats {
+    /// Adds what another shard's builder counted while it read (its
+    /// observations and what it left out of them); the counts of finished
+    /// routes, origins, prefixes and peers are not added.
+    pub fn add_observations(&mut self, other: &SnapshotStats) {
+        self.observations += other.observations;
+        self.as_set_observations += other.as_set_observations;
+        self.as_set_skipped += other.as_set_skipped;
+        self.empty_path += other.empty_path;
+        self.outside_period += other.outside_period;
+    }
+}
+
 /// Collects the observations of one period (or a shard of it).
 #[derive(Clone, Debug)]
 pub struct SnapshotBuilder {
@@ -292,12 +305,7 @@ impl SnapshotBuilder {
     pub fn merge(&mut self, other: SnapshotBuilder) {
         let remap: Vec<PeerId> =
             other.peers.iter().map(|p| self.peer(&p.collector, p.ip, p.asn)).collect();
-        let s = other.stats;
-        self.stats.observations += s.observations;
-        self.stats.as_set_observations += s.as_set_observations;
-        self.stats.as_set_skipped += s.as_set_skipped;
-        self.stats.empty_path += s.empty_path;
-        self.stats.outside_period += s.outside_period;
+        self.stats.add_observations(&other.stats);
         for (key, acc) in other.routes {
             let mine = self.routes.entry(key).or_default();
             if let Some(f) = acc.first {

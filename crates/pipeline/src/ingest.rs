@@ -221,7 +221,7 @@ enum Target<'a> {
     Routes(&'a mut RouteData),
     /// Only the AS paths (prepending removed) of every announcement with a
     /// single origin, for relationship inference over the whole period.
-    Paths(&'a mut RouteData, &'a mut dyn FnMut(&[Asn])),
+    Paths(&'a mut RouteData, &'a mut PathSink<'a>),
 }
 
 /// Whether an input kind gives routes (re-read for every shard).

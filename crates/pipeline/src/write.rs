@@ -314,13 +314,10 @@ fn analyse_part(
     drop((spans, leaks, otc_leaks));
     drop(paths);
     observer.stage(&of("validating routes"));
-    let t = &mut totals.snapshot;
-    let s = &snapshot.stats;
-    t.observations += s.observations;
-    t.as_set_observations += s.as_set_observations;
-    t.as_set_skipped += s.as_set_skipped;
-    t.empty_path += s.empty_path;
-    t.outside_period += s.outside_period;
+    // Parts share no route and no prefix: their counts add up (peers and
+    // origins are counted at the end, from their union).
+    let (t, s) = (&mut totals.snapshot, &snapshot.stats);
+    t.add_observations(s);
     t.below_min_peers += s.below_min_peers;
     t.routes += s.routes;
     t.prefixes += s.prefixes;
