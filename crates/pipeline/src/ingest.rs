@@ -236,18 +236,7 @@ pub fn ingest_period(
     mode: Mode,
     observer: &dyn Observer,
 ) -> Result<Ingested, PipelineError> {
-    ingest_shard(manifest, period, mode, observer, Shard::ALL)
-}
-
-/// Reads every input of `period`, keeping the routes and paths of `shard`.
-pub fn ingest_shard(
-    manifest: &Manifest,
-    period: &PeriodSpec,
-    mode: Mode,
-    observer: &dyn Observer,
-    shard: Shard,
-) -> Result<Ingested, PipelineError> {
-    ingest(manifest, period, mode, observer, Some(shard))
+    ingest(manifest, period, mode, observer, true)
 }
 
 /// Reads every input of `period` but the MRT and prefix-origin lists, whose
@@ -259,7 +248,7 @@ pub fn ingest_context(
     mode: Mode,
     observer: &dyn Observer,
 ) -> Result<Ingested, PipelineError> {
-    ingest(manifest, period, mode, observer, None)
+    ingest(manifest, period, mode, observer, false)
 }
 
 fn ingest(
@@ -267,12 +256,11 @@ fn ingest(
     period: &PeriodSpec,
     mode: Mode,
     observer: &dyn Observer,
-    routes: Option<Shard>,
+    with_routes: bool,
 ) -> Result<Ingested, PipelineError> {
-    let shard = routes.unwrap_or(Shard::ALL);
     let mut out = Ingested {
         month: period.month,
-        routes: RouteData::new(manifest, period, shard),
+        routes: RouteData::new(manifest, period, Shard::ALL),
         vrps: VrpIndex::new(),
         aspas: Vec::new(),
         irr: None,
@@ -287,7 +275,7 @@ fn ingest(
     };
     for spec in &period.inputs {
         for path in &spec.paths {
-            if routes.is_none() && gives_routes(spec.kind) {
+            if !with_routes && gives_routes(spec.kind) {
                 out.sources.push(SourceReport {
                     kind: spec.kind,
                     path: path.display().to_string(),

@@ -29,7 +29,7 @@ use manrs_types::Diagnostic;
 
 pub use ingest::{
     Delegation, Holder, Ingested, RouteData, Shard, SourceReport, ingest_context, ingest_period,
-    ingest_shard, read_paths, reread_shard,
+    read_paths, reread_shard,
 };
 pub use write::{PeriodOutcome, run_period, store_period};
 

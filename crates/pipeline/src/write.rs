@@ -32,7 +32,7 @@ use crate::action1::{Action1Builder, Action1Stats};
 use crate::actions23::{Actions23, Actions23Stats};
 use crate::bogons::bogon_reference;
 use crate::ingest::{
-    Ingested, RouteData, Shard, SourceReport, gives_routes, ingest_context, ingest_shard,
+    Ingested, RouteData, Shard, SourceReport, gives_routes, ingest_context, ingest_period,
     read_paths, reread_shard,
 };
 use crate::{Observer, PipelineError};
@@ -193,7 +193,7 @@ pub fn run_period(
     let ingested = if shards > 1 {
         ingest_context(manifest, period, mode, observer)?
     } else {
-        ingest_shard(manifest, period, mode, observer, Shard::ALL)?
+        ingest_period(manifest, period, mode, observer)?
     };
     let how = How {
         settings: &manifest.analysis,
