@@ -95,7 +95,7 @@
 //!
 //! Measured on the demo's 146,666 distinct RouteViews paths against CAIDA's
 //! 2024-08 serial-2 inference (`crates/pipeline/tests/relationships.rs`,
-//! docs/action1.md): **93.9 %** of the 17,178 links both have agree (86.8 %
+//! docs/action1.md): **94.1 %** of the 17,178 links both have agree (86.8 %
 //! with the degree-based Gao inference this replaces), below the 95 % goal.
 //! On RouteViews paths of 2008 against CAIDA's 2008-02 inference, data the
 //! latest steps were not tuned on, 95.3 % of 11,150 links agree. What each step
