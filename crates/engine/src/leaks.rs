@@ -11,8 +11,10 @@
 //! whose relationship is unknown are not judged.
 //!
 //! Relationships come from CAIDA's AS-relationship file when the manifest
-//! gives one, else from [`crate::relationships::infer`]; each leak records
-//! which, and a lower confidence for inferred ones.
+//! gives one (inferred from IPv4 paths, it judges paths of both address
+//! families), else from [`crate::relationships::infer_families`]: a path
+//! is judged by the relationships of its routes' address family. Each leak
+//! records which source, and a lower confidence for inferred ones.
 
 use std::collections::HashMap;
 
@@ -21,16 +23,23 @@ use serde::Serialize;
 use manrs_types::{Asn, Prefix};
 
 use crate::hijacks::Relationship;
+use crate::relationships::Family;
 use crate::snapshot::PeerId;
 
+/// The relationships to judge the paths of an address family by (both
+/// orders of each link present).
+pub type Relationships<'r> = dyn Fn(Family) -> &'r HashMap<(Asn, Asn), Relationship> + 'r;
+
 /// A distinct AS path of the period (prepending removed, AS_PATH order:
-/// the collector's peer first, the origin last) and when it was seen.
+/// the collector's peer first, the origin last) of one address family, and
+/// when it was seen.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SeenPath {
     /// The path.
     pub path: Vec<Asn>,
-    /// A prefix announced with it (the first seen).
+    /// A prefix announced with it (the first seen); its address family is
+    /// the path's.
     pub prefix: Prefix,
     /// The peer that first saw it.
     pub peer: PeerId,
@@ -67,14 +76,12 @@ pub struct Leak<'a> {
     pub otc: Option<Asn>,
 }
 
-/// Finds the leaks on `paths` under `relationships` (both orders of each
-/// link present).
-pub fn detect_leaks<'a>(
-    paths: &'a [SeenPath],
-    relationships: &HashMap<(Asn, Asn), Relationship>,
-) -> Vec<Leak<'a>> {
+/// Finds the leaks on `paths`, each judged by the relationships of its
+/// address family.
+pub fn detect_leaks<'a>(paths: &'a [SeenPath], relationships: &Relationships<'_>) -> Vec<Leak<'a>> {
     let mut out = Vec::new();
     for p in paths {
+        let relationships = relationships(Family::of(&p.prefix));
         // Origin first.
         let up: Vec<Asn> = p.path.iter().rev().copied().collect();
         for i in 1..up.len().saturating_sub(1) {
@@ -116,10 +123,11 @@ pub fn detect_leaks<'a>(
 /// is not judged.
 pub fn detect_otc_leaks<'a>(
     paths: &'a [SeenPath],
-    relationships: &HashMap<(Asn, Asn), Relationship>,
+    relationships: &Relationships<'_>,
 ) -> Vec<Leak<'a>> {
     let mut out = Vec::new();
     for p in paths {
+        let relationships = relationships(Family::of(&p.prefix));
         let Some(otc) = p.otc else { continue };
         let Some(x) = p.path.iter().position(|a| *a == otc) else { continue };
         // Hops from X on: sender path[j], receiver path[j - 1].
@@ -187,18 +195,33 @@ mod tests {
     fn valleys_are_leaks_and_valley_free_paths_are_not() {
         let r = rels();
         // 100 -> 10 -> 1 -> 2: up, up, across: fine.
-        assert!(detect_leaks(&[seen(&[2, 1, 10, 100])], &r).is_empty());
+        assert!(detect_leaks(&[seen(&[2, 1, 10, 100])], &|_| &r).is_empty());
         // Origin 1's route: 1 -> 10 (down) -> 2 (up): 10 leaked a provider's
         // route to another provider.
         let paths = [seen(&[2, 10, 1])];
-        let leaks = detect_leaks(&paths, &r);
+        let leaks = detect_leaks(&paths, &|_| &r);
         assert_eq!(leaks.len(), 1);
         assert!(std::ptr::eq(leaks[0].path, &paths[0]), "the leak points at the path");
         let l = &leaks[0];
         assert_eq!((l.leaker, l.from, l.to), (Asn(10), Asn(1), Asn(2)));
         assert_eq!((l.from_rel, l.to_rel), (Relationship::CustomerOf, Relationship::CustomerOf));
         // Unknown links are not judged.
-        assert!(detect_leaks(&[seen(&[2, 10, 99])], &r).is_empty());
+        assert!(detect_leaks(&[seen(&[2, 10, 99])], &|_| &r).is_empty());
+    }
+
+    #[test]
+    fn a_path_is_judged_by_the_relationships_of_its_family() {
+        // In IPv6, 10 is 1's provider (as in rels() reversed): 1 -> 10 -> 2
+        // is then a customer's route going up, no leak.
+        let v4 = rels();
+        let mut v6 = rels();
+        v6.insert((Asn(10), Asn(1)), Relationship::ProviderOf);
+        v6.insert((Asn(1), Asn(10)), Relationship::CustomerOf);
+        let by_family = |f: Family| if f == Family::Ipv4 { &v4 } else { &v6 };
+        let ipv6 = SeenPath { prefix: "2001:db8::/32".parse().unwrap(), ..seen(&[2, 10, 1]) };
+        assert_eq!(detect_leaks(&[seen(&[2, 10, 1])], &by_family).len(), 1);
+        assert!(detect_leaks(std::slice::from_ref(&ipv6), &by_family).is_empty());
+        assert_eq!(detect_leaks(&[ipv6], &|_| &v4).len(), 1);
     }
 
     #[test]
@@ -209,26 +232,26 @@ mod tests {
         // up to its other provider 2: a leak by 10, accepted by 2. The
         // valley-free check sees the same valley.
         let paths = [with_otc(&[2, 10, 1, 100], 1)];
-        let found = detect_otc_leaks(&paths, &r);
+        let found = detect_otc_leaks(&paths, &|_| &r);
         assert_eq!(found.len(), 1);
         assert_eq!((found[0].leaker, found[0].to, found[0].otc), (Asn(10), Asn(2), Some(Asn(1))));
         // Only down after X: no leak.
-        assert!(detect_otc_leaks(&[with_otc(&[100, 10, 1], 1)], &r).is_empty());
+        assert!(detect_otc_leaks(&[with_otc(&[100, 10, 1], 1)], &|_| &r).is_empty());
         // 100 marked the route for customers and peers only, then sent it
         // up to its provider 10: a leak by 100 that the valley-free check
         // cannot see (it does not know where 100 learnt it).
         let paths = [with_otc(&[1, 10, 100, 64500], 100)];
-        let found = detect_otc_leaks(&paths, &r);
+        let found = detect_otc_leaks(&paths, &|_| &r);
         assert_eq!((found[0].leaker, found[0].to), (Asn(100), Asn(10)));
-        assert!(detect_leaks(&[with_otc(&[1, 10, 100, 64500], 100)], &r).is_empty());
+        assert!(detect_leaks(&[with_otc(&[1, 10, 100, 64500], 100)], &|_| &r).is_empty());
         // Across to a peer right after X is allowed (X set it for that
         // peer); a later sideways hop is not: 1 -> peer 2 fine, but then
         // 10 (customer of 1) got it from 1 and 10 -> ... is down; here 2
         // sends to its customer 10, fine.
-        assert!(detect_otc_leaks(&[with_otc(&[10, 2, 1, 64500], 1)], &r).is_empty());
+        assert!(detect_otc_leaks(&[with_otc(&[10, 2, 1, 64500], 1)], &|_| &r).is_empty());
         // X not on the path (a route server set it): not judged.
-        assert!(detect_otc_leaks(&[with_otc(&[2, 10, 1, 100], 6777)], &r).is_empty());
+        assert!(detect_otc_leaks(&[with_otc(&[2, 10, 1, 100], 6777)], &|_| &r).is_empty());
         // No OTC: nothing.
-        assert!(detect_otc_leaks(&[seen(&[2, 10, 1, 100])], &r).is_empty());
+        assert!(detect_otc_leaks(&[seen(&[2, 10, 1, 100])], &|_| &r).is_empty());
     }
 }

@@ -1,6 +1,8 @@
-//! The distinct AS paths of a period (prepending removed), each with where
-//! and when it was first seen: the input of route-leak detection (RFC 7908,
-//! manrs-spec §2.4 M1) and of relationship inference.
+//! The distinct AS paths of a period (prepending removed) of each address
+//! family, each with where and when it was first seen: the input of
+//! route-leak detection (RFC 7908, manrs-spec §2.4 M1) and of relationship
+//! inference, which judge and infer each family apart. A path seen with
+//! IPv4 and IPv6 routes is kept twice.
 //!
 //! A full-table RIB holds millions of distinct paths (docs/performance.md),
 //! so each is stored once: the [`SeenPath`]s live in one vector in the
@@ -35,8 +37,12 @@ impl PathSet {
     /// the RFC 9234 Only-to-Customer attribute `otc` if any.
     pub fn see(&mut self, path: &[Asn], prefix: Prefix, peer: PeerId, time: i64, otc: Option<Asn>) {
         let hash = self.hasher.hash_one(path);
-        let paths = &self.paths;
-        if let Some(&i) = self.index.find(hash, |&i| paths[i as usize].path == path) {
+        let (paths, v4) = (&self.paths, prefix.is_ipv4());
+        let same = |i: &u32| {
+            let p = &paths[*i as usize];
+            p.path == path && p.prefix.is_ipv4() == v4
+        };
+        if let Some(&i) = self.index.find(hash, same) {
             let p = &mut self.paths[i as usize];
             p.first = p.first.min(time);
             p.last = p.last.max(time);
@@ -72,11 +78,14 @@ impl PathSet {
         self.paths.is_empty()
     }
 
-    /// The paths, sorted by their ASes.
+    /// The paths, sorted by their ASes (IPv4 first of a path seen in both
+    /// families).
     pub fn into_sorted(self) -> Vec<SeenPath> {
         let PathSet { mut paths, index, .. } = self;
         drop(index);
-        paths.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        paths.sort_unstable_by(|a, b| {
+            a.path.cmp(&b.path).then(b.prefix.is_ipv4().cmp(&a.prefix.is_ipv4()))
+        });
         paths
     }
 }
@@ -111,5 +120,14 @@ mod tests {
         assert_eq!((p.prefix, p.peer, p.first, p.last, p.count), (q, 1, 50, 300, 3));
         assert_eq!(p.otc, Some(Asn(3356)));
         assert_eq!(paths.iter().filter(|p| p.path[0] == Asn(6939)).count(), 10_000);
+        // The same path with IPv6 routes is another.
+        let mut set = PathSet::new();
+        let v6: Prefix = "2001:db8::/32".parse().unwrap();
+        set.see(&a(&[3356, 64500]), v6, 1, 200, None);
+        set.see(&a(&[3356, 64500]), q, 2, 100, None);
+        set.see(&a(&[3356, 64500]), v6, 3, 300, None);
+        let paths = set.into_sorted();
+        let seen: Vec<_> = paths.iter().map(|p| (p.prefix, p.peer, p.count)).collect();
+        assert_eq!(seen, [(q, 2, 1), (v6, 1, 2)]);
     }
 }

@@ -41,7 +41,13 @@
 //!    routes X learnt from its providers and peers included, a peer only
 //!    those of X's customers. In the latter case an AS after X with a larger
 //!    transit degree than X is not taken as X's customer. (Both are our
-//!    additions, needed with the few VPs of one collector.)
+//!    additions, needed with the few VPs of one collector.) Last, a VP that
+//!    gets through X routes of X's providers or peers (a first triplet
+//!    `VP X Z` with Z known by then as X's provider or peer, or both in
+//!    the clique) is X's customer: X passes those on to customers only.
+//!    This is ours too; without it, the full feed of a VP whose link to X
+//!    was left a peering puts a valley on every path it gives through X,
+//!    and leak candidates are mostly such (docs/action1.md).
 //! 6. VPs with a partial view (paths to fewer than a tenth of the origins
 //!    of the fullest VP; the threshold is ours) export only their customers'
 //!    routes: they are providers of their neighbours. This runs before step
@@ -65,6 +71,17 @@
 //! The paper's customer-cone refinements are not implemented, and
 //! customer-provider cycles are not looked for.
 //!
+//! # Address families
+//!
+//! Two networks may relate differently in IPv4 and IPv6: some give IPv6
+//! transit to their IPv4 peers (Giotsas, Luckie, Huffaker, claffy, "IPv6
+//! AS Relationships, Cliques, and Congruence", PAM 2015; AS6939 most of
+//! all). Steps 1 to 3 (the ranking, the transit degrees and the clique) use
+//! the paths of both families; steps 4 to 9 run once per family over the
+//! links and triplets of its own paths ([`Family`], [`Inferred`]), so a
+//! link seen in both families has a relationship in each. Taken as one,
+//! the IPv6 paths through AS6939 made its IPv4 peers its customers.
+//!
 //! # Two passes over the paths
 //!
 //! No path is kept: the paths are read twice (a pipeline re-reads its MRT
@@ -81,33 +98,39 @@
 //!    second pass keeps as many (97,705 on the demo, first triplets
 //!    apart), which steps 5 and 8 need, so a third pass to collect the
 //!    candidates' triplets alone would not lower the peak memory.
-//! 2. The [`LinkBuilder`] it gives sees every path again, drops the
-//!    poisoned ones (step 4) and keeps the links, triplets, first triplets,
-//!    origins per VP and first links of the others. [`LinkBuilder::finish`]
-//!    runs steps 5 to 9 over them, visiting them in sorted order: the
+//! 2. The [`LinkBuilder`] it gives sees every path again, with the address
+//!    family of its routes, drops the poisoned ones (step 4) and keeps the
+//!    links, triplets, first triplets, origins per VP and first links of
+//!    the others, per family. [`LinkBuilder::finish`] runs steps 5 to 9
+//!    over those of each family, visiting them in sorted order: the
 //!    top-down passes depend on the order.
 //!
 //! Builders of either phase fed with parts of the paths (one per file or
-//! thread) can be merged. [`infer`] and [`infer_with`] run both passes over
-//! paths held in memory: on the demo's paths, 3.2 MB of heap at the peak
-//! besides the paths, result included (13.0 MB when all sanitised paths
-//! were collected first).
+//! thread) can be merged. [`infer_families`] runs both passes over paths
+//! held in memory, [`infer`] over paths of one family: on the demo's
+//! paths, 3.2 MB of heap at the peak besides the paths, result included
+//! (13.0 MB when all sanitised paths were collected first; measured
+//! before the families were told apart).
 //!
-//! Measured on the demo's 146,666 distinct RouteViews paths against CAIDA's
-//! 2024-08 serial-2 inference (`crates/pipeline/tests/relationships.rs`,
-//! docs/action1.md): **94.1 %** of the 17,178 links both have agree (86.8 %
-//! with the degree-based Gao inference this replaces), below the 95 % goal.
-//! On RouteViews paths of 2008 against CAIDA's 2008-02 inference, data the
-//! latest steps were not tuned on, 95.3 % of 11,150 links agree. What each step
-//! contributes is measured there by leaving it out ([`infer_with`]).
-//! Route-leak detection therefore uses a CAIDA file when the manifest gives
-//! one.
+//! Measured on the demo's 148,258 distinct RouteViews paths (a path seen
+//! with routes of both families counts twice) against CAIDA's 2024-08
+//! serial-2 inference, its IPv4 inference
+//! (`crates/pipeline/tests/relationships.rs`, docs/action1.md): of the
+//! 12,449 links of our IPv4 relationships that CAIDA's file has, **95.1 %**
+//! agree (11,838), the goal being 95 % (94.1 % of 17,178 links when the
+//! paths of both families were taken as one; 86.8 % with the degree-based
+//! Gao inference this replaces). On RouteViews paths of 2008 (IPv4) against CAIDA's
+//! 2008-02 inference, data the latest steps were not tuned on, 95.3 % of
+//! 11,150 links agree (10,624). What each step contributes is measured there by
+//! leaving it out ([`infer_families_with`]). Leaks found with inferred
+//! relationships are candidates, incidents only on request; route-leak
+//! detection uses a CAIDA file when the manifest gives one.
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
-use manrs_types::Asn;
+use manrs_types::{Asn, Prefix};
 
 use crate::bogons::SPECIAL_ASNS;
 use crate::hijacks::Relationship;
@@ -131,6 +154,9 @@ pub struct Options {
     /// Step 5, second round: a VP that passes on through its neighbour no
     /// route of a clique member is the neighbour's peer.
     pub vp_peers: bool,
+    /// Step 5, last: a VP that gets through its neighbour X the routes of
+    /// X's providers or peers is X's customer.
+    pub vp_customers: bool,
     /// Step 7: ASes linked to a clique member, other than the clique
     /// candidates, are its customers.
     pub customers_of_clique: bool,
@@ -149,6 +175,7 @@ impl Default for Options {
             vp_triplets: true,
             vp_peers: true,
             partial_vps: false,
+            vp_customers: true,
             customers_of_clique: true,
             clique_peers_by_degree: true,
             adjacent_unknown: true,
@@ -202,8 +229,53 @@ pub fn sanitise(path: &[Asn]) -> Option<Cow<'_, [Asn]>> {
     (!looped).then_some(p)
 }
 
-/// Infers relationships from paths (collector side first, origin last, as
-/// in AS_PATH). Returns both orders of every link.
+/// The address family of the routes a path was seen with: relationships
+/// are inferred for each apart (see the module documentation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Family {
+    /// IPv4 routes.
+    Ipv4,
+    /// IPv6 routes.
+    Ipv6,
+}
+
+impl Family {
+    /// The family of a prefix.
+    pub fn of(prefix: &Prefix) -> Family {
+        if prefix.is_ipv4() { Family::Ipv4 } else { Family::Ipv6 }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Family::Ipv4 => 0,
+            Family::Ipv6 => 1,
+        }
+    }
+}
+
+/// Relationships inferred for each address family: both orders of every
+/// link seen on paths of that family.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Inferred {
+    /// From the links and triplets of IPv4 paths.
+    pub ipv4: HashMap<(Asn, Asn), Relationship>,
+    /// From the links and triplets of IPv6 paths.
+    pub ipv6: HashMap<(Asn, Asn), Relationship>,
+}
+
+impl Inferred {
+    /// The relationships of one family.
+    pub fn of(&self, family: Family) -> &HashMap<(Asn, Asn), Relationship> {
+        match family {
+            Family::Ipv4 => &self.ipv4,
+            Family::Ipv6 => &self.ipv6,
+        }
+    }
+}
+
+/// Infers relationships from the paths of one address family (collector
+/// side first, origin last, as in AS_PATH). Returns both orders of every
+/// link.
 ///
 /// The paths are read twice (see the module documentation); a path may
 /// occur more than once.
@@ -213,8 +285,7 @@ pub fn infer<'a>(
     infer_with(paths, Options::default())
 }
 
-/// [`infer`] with a choice of steps: a [`GraphBuilder`] fed with the
-/// paths, then the [`LinkBuilder`] it gives fed with them again.
+/// [`infer`] with a choice of steps.
 pub fn infer_with<'a>(
     paths: impl IntoIterator<Item = &'a [Asn]> + Clone,
     opts: Options,
@@ -225,7 +296,33 @@ pub fn infer_with<'a>(
     }
     let mut links = graph.finish(opts);
     for p in paths {
-        links.see(p);
+        links.see(p, Family::Ipv4);
+    }
+    links.finish().ipv4
+}
+
+/// Infers relationships from paths of both address families, each path
+/// with the family of its routes: one ranking and clique from all paths,
+/// the relationships of each family from its own paths.
+pub fn infer_families<'a>(
+    paths: impl IntoIterator<Item = (&'a [Asn], Family)> + Clone,
+) -> Inferred {
+    infer_families_with(paths, Options::default())
+}
+
+/// [`infer_families`] with a choice of steps: a [`GraphBuilder`] fed with
+/// the paths, then the [`LinkBuilder`] it gives fed with them again.
+pub fn infer_families_with<'a>(
+    paths: impl IntoIterator<Item = (&'a [Asn], Family)> + Clone,
+    opts: Options,
+) -> Inferred {
+    let mut graph = GraphBuilder::new();
+    for (p, _) in paths.clone() {
+        graph.see(p);
+    }
+    let mut links = graph.finish(opts);
+    for (p, family) in paths {
+        links.see(p, family);
     }
     links.finish()
 }
@@ -319,11 +416,7 @@ impl GraphBuilder {
         let clique = clique(|a, b| links.contains(&ordered(a, b)), &ranking, &inside);
         LinkBuilder {
             frame: Arc::new(Frame { opts, ranking, transit, clique, candidates }),
-            links: HashSet::new(),
-            triplets: HashSet::new(),
-            vp_triplets: HashSet::new(),
-            vp_origins: HashMap::new(),
-            first_links: HashSet::new(),
+            seen: Default::default(),
         }
     }
 }
@@ -359,6 +452,13 @@ impl Frame {
 #[derive(Clone)]
 pub struct LinkBuilder {
     frame: Arc<Frame>,
+    /// What the paths of each family showed, IPv4 first.
+    seen: [Seen; 2],
+}
+
+/// What the paths of one address family showed.
+#[derive(Clone, Default)]
+struct Seen {
     /// Links, the lower AS number first.
     links: HashSet<(Asn, Asn)>,
     /// Triplets `Y X Z` other than a path's first, as `(X, Y, Z)`.
@@ -373,10 +473,20 @@ pub struct LinkBuilder {
 
 impl std::fmt::Debug for LinkBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LinkBuilder")
-            .field("opts", &self.frame.opts)
+        let mut d = f.debug_struct("LinkBuilder");
+        d.field("opts", &self.frame.opts)
             .field("ases", &self.frame.ranking.len())
-            .field("clique", &self.frame.clique)
+            .field("clique", &self.frame.clique);
+        for (name, s) in ["ipv4", "ipv6"].into_iter().zip(&self.seen) {
+            d.field(name, s);
+        }
+        d.finish()
+    }
+}
+
+impl std::fmt::Debug for Seen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Seen")
             .field("links", &self.links.len())
             .field("triplets", &self.triplets.len())
             .field("vp_triplets", &self.vp_triplets.len())
@@ -388,29 +498,31 @@ impl std::fmt::Debug for LinkBuilder {
 }
 
 impl LinkBuilder {
-    /// Records one path, as [`GraphBuilder::see`] did in the first pass:
-    /// sanitised here, and ignored when dropped by [`sanitise`] or, if the
-    /// options say so, poisoned (step 4).
-    pub fn see(&mut self, path: &[Asn]) {
+    /// Records one path, seen with routes of `family`, as
+    /// [`GraphBuilder::see`] did in the first pass: sanitised here, and
+    /// ignored when dropped by [`sanitise`] or, if the options say so,
+    /// poisoned (step 4).
+    pub fn see(&mut self, path: &[Asn], family: Family) {
         let Some(p) = sanitise(path) else { return };
         if self.frame.opts.discard_poisoned && poisoned(&p, &self.frame.clique) {
             return;
         }
+        let seen = &mut self.seen[family.index()];
         for w in p.windows(2) {
-            self.links.insert(ordered(w[0], w[1]));
+            seen.links.insert(ordered(w[0], w[1]));
         }
         for (i, w) in p.windows(3).enumerate() {
             let t = (w[1], w[0], w[2]);
             if i == 0 {
-                self.vp_triplets.insert(t);
+                seen.vp_triplets.insert(t);
             } else {
-                self.triplets.insert(t);
+                seen.triplets.insert(t);
             }
         }
         // `sanitise` keeps paths of two ASes or more.
         if let (Some(vp), Some(next), Some(origin)) = (p.first(), p.get(1), p.last()) {
-            self.vp_origins.entry(*vp).or_default().insert(*origin);
-            self.first_links.insert((*vp, *next));
+            seen.vp_origins.entry(*vp).or_default().insert(*origin);
+            seen.first_links.insert((*vp, *next));
         }
     }
 
@@ -419,132 +531,151 @@ impl LinkBuilder {
     /// common builder): `other`'s paths were checked for poisoning against
     /// its own clique, and `self`'s first-pass results are the ones kept.
     pub fn merge(&mut self, other: LinkBuilder) {
-        merge_sets(&mut self.links, other.links);
-        merge_sets(&mut self.triplets, other.triplets);
-        merge_sets(&mut self.vp_triplets, other.vp_triplets);
-        for (vp, origins) in other.vp_origins {
-            merge_sets(self.vp_origins.entry(vp).or_default(), origins);
+        for (into, from) in self.seen.iter_mut().zip(other.seen) {
+            merge_sets(&mut into.links, from.links);
+            merge_sets(&mut into.triplets, from.triplets);
+            merge_sets(&mut into.vp_triplets, from.vp_triplets);
+            for (vp, origins) in from.vp_origins {
+                merge_sets(into.vp_origins.entry(vp).or_default(), origins);
+            }
+            merge_sets(&mut into.first_links, from.first_links);
         }
-        merge_sets(&mut self.first_links, other.first_links);
     }
 
-    /// Steps 5 to 9: both orders of every link of the paths seen (poisoned
-    /// ones left out) with its relationship.
-    pub fn finish(self) -> HashMap<(Asn, Asn), Relationship> {
-        let LinkBuilder { frame, links, triplets, vp_triplets, vp_origins, first_links } = self;
-        let Frame { opts, ranking, clique, candidates, .. } = &*frame;
-        let td = |a: Asn| frame.transit_degree(a);
-        let origins: HashMap<Asn, usize> =
-            vp_origins.into_iter().map(|(vp, o)| (vp, o.len())).collect();
-        // The sets in a deterministic order, each dropped once sorted: the
-        // top-down passes depend on the order in which they are visited.
-        let links = sorted(links);
-        let triplets = sorted(triplets);
-        let vp_triplets = sorted(vp_triplets);
-        let first_links = sorted(first_links);
-        let mut rels = Rels::default();
-        for a in clique {
-            for b in clique {
-                if a < b && links.binary_search(&(*a, *b)).is_ok() {
-                    rels.p2p.insert((*a, *b));
-                }
+    /// Steps 5 to 9, for each address family over its own paths: both
+    /// orders of every link of the paths seen (poisoned ones left out)
+    /// with its relationship.
+    pub fn finish(self) -> Inferred {
+        let LinkBuilder { frame, seen: [ipv4, ipv6] } = self;
+        let ipv4 = relate(&frame, ipv4);
+        let ipv6 = relate(&frame, ipv6);
+        Inferred { ipv4, ipv6 }
+    }
+}
+
+/// Steps 5 to 9 over what the paths of one family showed.
+fn relate(frame: &Frame, seen: Seen) -> HashMap<(Asn, Asn), Relationship> {
+    let Seen { links, triplets, vp_triplets, vp_origins, first_links } = seen;
+    let Frame { opts, ranking, clique, candidates, .. } = frame;
+    let td = |a: Asn| frame.transit_degree(a);
+    let origins: HashMap<Asn, usize> =
+        vp_origins.into_iter().map(|(vp, o)| (vp, o.len())).collect();
+    // The sets in a deterministic order, each dropped once sorted: the
+    // top-down passes depend on the order in which they are visited.
+    let links = sorted(links);
+    let triplets = sorted(triplets);
+    let vp_triplets = sorted(vp_triplets);
+    let first_links = sorted(first_links);
+    let mut rels = Rels::default();
+    for a in clique {
+        for b in clique {
+            if a < b && links.binary_search(&(*a, *b)).is_ok() {
+                rels.p2p.insert((*a, *b));
             }
         }
-        // Step 6 (before the top-down pass so that it can build on it).
-        if opts.partial_vps {
-            let full = origins.values().copied().max().unwrap_or(0);
-            for (vp, x) in &first_links {
-                let seen = origins.get(vp).copied().unwrap_or(0);
-                if seen * 10 < full && !rels.known(*vp, *x) && !clique.contains(x) {
-                    rels.p2c.insert((*vp, *x));
-                }
+    }
+    // Step 6 (before the top-down pass so that it can build on it).
+    if opts.partial_vps {
+        let full = origins.values().copied().max().unwrap_or(0);
+        for (vp, x) in &first_links {
+            let seen = origins.get(vp).copied().unwrap_or(0);
+            if seen * 10 < full && !rels.known(*vp, *x) && !clique.contains(x) {
+                rels.p2c.insert((*vp, *x));
             }
         }
-        drop(origins);
-        // Step 5, second round: the VPs that pass on through a neighbour no
-        // route of a clique member, as (VP, neighbour).
-        let vp_peers = if opts.vp_triplets && opts.vp_peers {
-            vp_peers(&vp_triplets, clique)
-        } else {
-            HashSet::new()
-        };
-        // Step 5.
-        for trust_vps in [false, true] {
-            if trust_vps && !opts.vp_triplets {
+    }
+    drop(origins);
+    // Step 5, second round: the VPs that pass on through a neighbour no
+    // route of a clique member, as (VP, neighbour).
+    let vp_peers = if opts.vp_triplets && opts.vp_peers {
+        vp_peers(&vp_triplets, clique)
+    } else {
+        HashSet::new()
+    };
+    // Step 5.
+    for trust_vps in [false, true] {
+        if trust_vps && !opts.vp_triplets {
+            break;
+        }
+        loop {
+            let mut changed = false;
+            for x in ranking {
+                let ts = of_middle(&triplets, *x).iter().map(|t| (t, false));
+                let vs = of_middle(&vp_triplets, *x).iter().map(|t| (t, true));
+                for ((_, y, z), at_vp) in ts.chain(vs) {
+                    if clique.contains(z) || rels.known(*x, *z) {
+                        continue;
+                    }
+                    let vp_above = trust_vps
+                        && at_vp
+                        && !rels.p2c.contains(&(*x, *y))
+                        && (td(*y) >= td(*x) || vp_peers.contains(&(*y, *x)) && td(*z) <= td(*x));
+                    let above = clique.contains(y) || rels.above_or_level(*y, *x) || vp_above;
+                    if !above {
+                        continue;
+                    }
+                    rels.p2c.insert((*x, *z));
+                    changed = true;
+                }
+            }
+            if !opts.repeat_top_down || !changed {
                 break;
             }
-            loop {
-                let mut changed = false;
-                for x in ranking {
-                    let ts = of_middle(&triplets, *x).iter().map(|t| (t, false));
-                    let vs = of_middle(&vp_triplets, *x).iter().map(|t| (t, true));
-                    for ((_, y, z), at_vp) in ts.chain(vs) {
-                        if clique.contains(z) || rels.known(*x, *z) {
-                            continue;
-                        }
-                        let vp_above = trust_vps
-                            && at_vp
-                            && !rels.p2c.contains(&(*x, *y))
-                            && (td(*y) >= td(*x)
-                                || vp_peers.contains(&(*y, *x)) && td(*z) <= td(*x));
-                        let above = clique.contains(y) || rels.above_or_level(*y, *x) || vp_above;
-                        if !above {
-                            continue;
-                        }
-                        rels.p2c.insert((*x, *z));
-                        changed = true;
-                    }
-                }
-                if !opts.repeat_top_down || !changed {
-                    break;
-                }
-            }
         }
-        drop(vp_triplets);
-        drop(vp_peers);
-        // Step 7.
-        if opts.customers_of_clique {
-            for (a, b) in &links {
-                for (c, s) in [(*a, *b), (*b, *a)] {
-                    let peer_sized = opts.clique_peers_by_degree && td(s) * 10 >= td(c);
-                    if clique.contains(&c)
-                        && !candidates.contains(&s)
-                        && !peer_sized
-                        && !rels.known(c, s)
-                    {
-                        rels.p2c.insert((c, s));
-                    }
-                }
-            }
-        }
-        // Step 8.
-        if opts.adjacent_unknown {
-            for (x, y, z) in &triplets {
-                if td(*y) > td(*x)
-                    && td(*x) > td(*z)
-                    && !rels.p2c.contains(&(*x, *y))
-                    && !rels.known(*x, *z)
-                {
-                    rels.p2c.insert((*x, *z));
-                }
-            }
-        }
-        drop(triplets);
-        // Step 9.
-        let mut out = HashMap::with_capacity(links.len() * 2);
-        for (a, b) in links {
-            let rel = if rels.p2c.contains(&(a, b)) {
-                Relationship::ProviderOf
-            } else if rels.p2c.contains(&(b, a)) {
-                Relationship::CustomerOf
-            } else {
-                Relationship::Peer
-            };
-            out.insert((a, b), rel);
-            out.insert((b, a), flip(rel));
-        }
-        out
     }
+    // Step 5, after the second round: collector peers that get through X
+    // the routes of X's providers or peers.
+    if opts.vp_customers {
+        for (x, vp, z) in &vp_triplets {
+            if !rels.known(*vp, *x) && rels.above_or_level(*z, *x) {
+                rels.p2c.insert((*x, *vp));
+            }
+        }
+    }
+    drop(vp_triplets);
+    drop(vp_peers);
+    // Step 7.
+    if opts.customers_of_clique {
+        for (a, b) in &links {
+            for (c, s) in [(*a, *b), (*b, *a)] {
+                let peer_sized = opts.clique_peers_by_degree && td(s) * 10 >= td(c);
+                if clique.contains(&c)
+                    && !candidates.contains(&s)
+                    && !peer_sized
+                    && !rels.known(c, s)
+                {
+                    rels.p2c.insert((c, s));
+                }
+            }
+        }
+    }
+    // Step 8.
+    if opts.adjacent_unknown {
+        for (x, y, z) in &triplets {
+            if td(*y) > td(*x)
+                && td(*x) > td(*z)
+                && !rels.p2c.contains(&(*x, *y))
+                && !rels.known(*x, *z)
+            {
+                rels.p2c.insert((*x, *z));
+            }
+        }
+    }
+    drop(triplets);
+    // Step 9.
+    let mut out = HashMap::with_capacity(links.len() * 2);
+    for (a, b) in links {
+        let rel = if rels.p2c.contains(&(a, b)) {
+            Relationship::ProviderOf
+        } else if rels.p2c.contains(&(b, a)) {
+            Relationship::CustomerOf
+        } else {
+            Relationship::Peer
+        };
+        out.insert((a, b), rel);
+        out.insert((b, a), flip(rel));
+    }
+    out
 }
 
 /// `into` with the elements of `from` added, the smaller set into the
@@ -1055,8 +1186,9 @@ mod tests {
     /// with 5 customers of its own, and the cases of the steps added to
     /// the reference's: AS30, a customer of AS1, seen by its peer VP
     /// AS40 and its customer VP AS50; AS60, a larger network than AS30
-    /// behind it on a path of AS40; VPs AS70 and AS80 next to AS1, AS80
-    /// with a transit degree of 5.
+    /// behind it on a path of AS40; VPs AS70 and AS80 next to AS1, AS70
+    /// passing on a route of AS1's peer AS2, AS80 one of AS1's customer
+    /// AS100 and with a transit degree of 5.
     fn steps_added_paths() -> Vec<Vec<Asn>> {
         let mut paths = vec![a(&[1, 2, 3]), a(&[2, 3, 1]), a(&[3, 1, 2])];
         for (i, (above, tier1)) in [(2, 1), (3, 2), (1, 3)].into_iter().enumerate() {
@@ -1076,7 +1208,7 @@ mod tests {
             paths.push(a(&[50, 30, 1, 100 + s / 5, 1_000 + 5 * (100 + s / 5) + s % 5]));
         }
         paths.extend((61..73).map(|s| a(&[3, 60, s])));
-        paths.extend([a(&[70, 1, 2]), a(&[80, 1, 2])]);
+        paths.extend([a(&[70, 1, 2]), a(&[80, 1, 100])]);
         paths.extend((90..94).map(|s| a(&[81, 80, s])));
         paths
     }
@@ -1104,6 +1236,33 @@ mod tests {
     }
 
     #[test]
+    fn a_vp_that_gets_routes_of_its_neighbours_providers_is_its_customer() {
+        let paths = steps_added_paths();
+        let all = Options::default();
+        let rel = infer_with(paths.iter().map(Vec::as_slice), all);
+        let without =
+            infer_with(paths.iter().map(Vec::as_slice), Options { vp_customers: false, ..all });
+        let r = |rel: &HashMap<(Asn, Asn), Relationship>, x: u32, y: u32| rel[&(Asn(x), Asn(y))];
+        // AS50 gets through AS30 the routes of AS1, AS30's provider: it is
+        // AS30's customer. AS40 gets only those of AS30's customers.
+        assert_eq!(r(&rel, 30, 50), Relationship::ProviderOf);
+        assert_eq!(r(&without, 30, 50), Relationship::Peer);
+        assert_eq!(r(&rel, 30, 40), Relationship::Peer);
+        // A leak on AS30's hop to the collector peer AS50 without it.
+        let path = [crate::leaks::SeenPath {
+            path: a(&[50, 30, 1, 100]),
+            prefix: "192.0.2.0/24".parse().unwrap(),
+            peer: 0,
+            first: 0,
+            last: 0,
+            count: 1,
+            otc: None,
+        }];
+        assert!(crate::leaks::detect_leaks(&path, &|_| &rel).is_empty());
+        assert_eq!(crate::leaks::detect_leaks(&path, &|_| &without).len(), 1);
+    }
+
+    #[test]
     fn neighbours_of_the_clique_with_a_tenth_of_its_transit_degree_are_no_customers() {
         let paths = steps_added_paths();
         let all = Options::default();
@@ -1122,6 +1281,35 @@ mod tests {
         assert_eq!(r(&rel, 1, 2), Relationship::Peer);
     }
 
+    #[test]
+    fn each_family_has_the_relationships_of_its_own_paths() {
+        // AS500 passes on to AS1 the IPv6 routes of AS501, not its IPv4
+        // ones: AS501 is a customer of AS500 in IPv6 only (as networks
+        // that give IPv6 transit to their IPv4 peers do). AS502 is seen in
+        // IPv6 only.
+        let v4 = steps_added_paths();
+        let mut v6 = vec![a(&[2, 1, 500, 501]), a(&[2, 1, 500, 502])];
+        let mut v4_more = vec![a(&[2, 1, 500, 5_001]), a(&[501, 500, 5_001])];
+        v6.extend(v4.iter().take(10).cloned());
+        v4_more.extend(v4);
+        let both = v4_more.iter().map(|p| (p.as_slice(), Family::Ipv4));
+        let both = both.chain(v6.iter().map(|p| (p.as_slice(), Family::Ipv6)));
+        let rel = infer_families(both);
+        let r = |m: &HashMap<(Asn, Asn), Relationship>, x: u32, y: u32| {
+            m.get(&(Asn(x), Asn(y))).copied()
+        };
+        assert_eq!(r(&rel.ipv4, 500, 501), Some(Relationship::Peer));
+        assert_eq!(r(&rel.ipv6, 500, 501), Some(Relationship::ProviderOf));
+        assert_eq!(r(&rel.ipv6, 500, 502), Some(Relationship::ProviderOf));
+        assert_eq!(r(&rel.ipv4, 500, 502), None);
+        assert_eq!(r(&rel.ipv4, 500, 5_001), Some(Relationship::ProviderOf));
+        assert_eq!(r(&rel.ipv6, 500, 5_001), None);
+        assert_eq!(rel.of(Family::Ipv6)[&(Asn(1), Asn(500))], Relationship::ProviderOf);
+        // Paths of both families taken as one: the IPv6 paths decide.
+        let mixed = infer(v4_more.iter().chain(&v6).map(Vec::as_slice));
+        assert_eq!(r(&mixed, 500, 501), Some(Relationship::ProviderOf));
+    }
+
     /// The steps the reference implements, all of them: the defaults
     /// without the VP peers of step 5 and the peer-sized neighbours of
     /// clique members of step 7, added after it, and with step 6, on by
@@ -1130,6 +1318,7 @@ mod tests {
         Options {
             vp_peers: false,
             partial_vps: true,
+            vp_customers: false,
             clique_peers_by_degree: false,
             ..Options::default()
         }
@@ -1361,10 +1550,14 @@ mod tests {
         let mut options = some_options();
         options.extend([Options::default(), Options { vp_peers: false, ..Options::default() }]);
         for opts in options {
-            let expected = infer_with(all(), opts);
-            if !opts.vp_peers && !opts.clique_peers_by_degree {
-                assert_eq!(expected, reference::infer_with(all(), opts));
+            if !opts.vp_peers && !opts.clique_peers_by_degree && !opts.vp_customers {
+                assert_eq!(infer_with(all(), opts), reference::infer_with(all(), opts));
             }
+            // Every fifth path seen with IPv6 routes.
+            let family = |i: usize| if i.is_multiple_of(5) { Family::Ipv6 } else { Family::Ipv4 };
+            let expected =
+                infer_families_with(all().enumerate().map(|(i, p)| (p, family(i))), opts);
+            assert!(!expected.ipv4.is_empty() && !expected.ipv6.is_empty());
             // Phase 1 in a small and a large part that overlap, merged both
             // ways, and with an empty builder.
             let (mut small, mut large) = (GraphBuilder::new(), GraphBuilder::new());
@@ -1389,12 +1582,12 @@ mod tests {
                 let mut third = first.clone();
                 for (i, p) in all().enumerate() {
                     match i % 3 {
-                        0 => first.see(p),
-                        1 => second.see(p),
-                        _ => third.see(p),
+                        0 => first.see(p, family(i)),
+                        1 => second.see(p, family(i)),
+                        _ => third.see(p, family(i)),
                     }
                     if i % 7 == 0 {
-                        third.see(p);
+                        third.see(p, family(i));
                     }
                 }
                 third.merge(first);

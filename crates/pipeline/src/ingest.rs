@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use manrs_engine::hijacks::{Context, Timeline};
 use manrs_engine::paths::PathSet;
-use manrs_engine::relationships::collapse_into;
+use manrs_engine::relationships::{Family, collapse_into};
 use manrs_engine::{IrrIndex, PeerId, Segment, SnapshotBuilder, VrpIndex};
 use manrs_input::Input;
 use manrs_irr::{RpslError, RpslObject, RpslReader};
@@ -211,7 +211,7 @@ impl RouteData {
 }
 
 /// What takes the AS paths of a pass that reads only paths.
-type PathSink<'a> = dyn FnMut(&[Asn]) + 'a;
+type PathSink<'a> = dyn FnMut(&[Asn], Family) + 'a;
 
 /// Where the MRT and prefix-origin inputs go.
 enum Target<'a> {
@@ -321,13 +321,14 @@ pub fn reread_shard(
 }
 
 /// Streams the AS paths of every MRT input of `period` (prepending
-/// removed, announcements with a single origin) into `see`.
+/// removed, announcements with a single origin) into `see`, each with the
+/// address family of its route.
 pub fn read_paths(
     manifest: &Manifest,
     period: &PeriodSpec,
     mode: Mode,
     observer: &dyn Observer,
-    see: &mut dyn FnMut(&[Asn]),
+    see: &mut dyn FnMut(&[Asn], Family),
 ) -> Result<(), PipelineError> {
     // Only its peer table is used.
     let mut routes = RouteData::new(manifest, period, Shard::ALL);
@@ -567,7 +568,7 @@ fn read_mrt(
         if let Some(see) = paths.as_mut() {
             if single_origin {
                 collapse_into(&sequence, &mut collapsed);
-                see(&collapsed);
+                see(&collapsed, Family::of(&prefix));
             }
         } else if single_origin {
             if keep {

@@ -11,9 +11,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use manrs_engine::aspa::AspaIndex;
-use manrs_engine::hijacks::{Context, Relationship};
-use manrs_engine::leaks::{SeenPath, detect_leaks, detect_otc_leaks};
-use manrs_engine::relationships::{GraphBuilder, Options, infer};
+use manrs_engine::hijacks::Context;
+use manrs_engine::leaks::{Relationships, SeenPath, detect_leaks, detect_otc_leaks};
+use manrs_engine::relationships::{Family, GraphBuilder, Inferred, Options, infer_families};
 use manrs_engine::{
     Analysis, AsCounts, AsMetrics, BogonClass, BogonMatch, BogonRef, IrrIndex, Peer, Profile,
     RovCounts, Score, Settings, SnapshotStats, SpoofCounts, Universe, UniverseStats, Visibility,
@@ -246,7 +246,7 @@ struct Totals {
     path_asns: BTreeSet<Asn>,
     /// Inferred relationships (from the first part's paths when the period
     /// is read in one part).
-    inferred: Option<HashMap<(Asn, Asn), Relationship>>,
+    inferred: Option<Inferred>,
 }
 
 /// Relationships inferred from every path of the period, streamed from the
@@ -255,14 +255,14 @@ struct Totals {
 fn infer_streaming(
     reread: &Reread<'_>,
     observer: &dyn Observer,
-) -> Result<HashMap<(Asn, Asn), Relationship>, PipelineError> {
+) -> Result<Inferred, PipelineError> {
     let Reread { manifest, period, mode } = *reread;
     observer.stage("inferring AS relationships: the AS graph of every path");
     let mut graph = GraphBuilder::new();
-    read_paths(manifest, period, mode, observer, &mut |p| graph.see(p))?;
+    read_paths(manifest, period, mode, observer, &mut |p, _| graph.see(p))?;
     let mut links = graph.finish(Options::default());
     observer.stage("inferring AS relationships: the links of every path");
-    read_paths(manifest, period, mode, observer, &mut |p| links.see(p))?;
+    read_paths(manifest, period, mode, observer, &mut |p, family| links.see(p, family))?;
     Ok(links.finish())
 }
 
@@ -290,12 +290,18 @@ fn analyse_part(
     let spans = timeline.finish();
     let paths: Vec<SeenPath> = paths.into_sorted();
     let caida = !shared.context.relationships.is_empty();
-    let (relationships, source) = if caida {
-        (&shared.context.relationships, "caida")
+    let inferred: &Inferred = if caida {
+        &Inferred::default()
     } else {
-        let inferred =
-            totals.inferred.get_or_insert_with(|| infer(paths.iter().map(|p| p.path.as_slice())));
-        (&*inferred, "inferred")
+        totals.inferred.get_or_insert_with(|| {
+            infer_families(paths.iter().map(|p| (p.path.as_slice(), Family::of(&p.prefix))))
+        })
+    };
+    // CAIDA's file, inferred from IPv4 paths, judges both families.
+    let (relationships, source): (&Relationships<'_>, _) = if caida {
+        (&|_| &shared.context.relationships, "caida")
+    } else {
+        (&|f| inferred.of(f), "inferred")
     };
     let leaks = detect_leaks(&paths, relationships);
     let otc_leaks = detect_otc_leaks(&paths, relationships);
