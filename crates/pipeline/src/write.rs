@@ -330,7 +330,7 @@ fn analyse_part(
     totals.peers.extend(snapshot.peers.iter().cloned());
     let analysis: Analysis = analyse(snapshot, shared.vrps, shared.irr, settings, how.profile);
     for m in &analysis.metrics {
-        totals.counts.entry(m.asn).or_default().add(&m.counts);
+        totals.counts.entry(m.asn).or_default().merge(&m.counts);
     }
     for r in &analysis.routes {
         totals.rov.add(r.rov);
