@@ -58,17 +58,6 @@ pub struct AsCounts {
 }
 
 impl AsCounts {
-    /// Adds the counts of another shard of the same AS.
-    pub fn add(&mut self, other: &AsCounts) {
-        self.routes += other.routes;
-        self.valid += other.valid;
-        self.invalid += other.invalid;
-        self.not_found += other.not_found;
-        self.irr_covered += other.irr_covered;
-    }
-}
-
-impl AsCounts {
     /// Adds another shard's counts.
     pub fn merge(&mut self, o: &AsCounts) {
         self.routes += o.routes;

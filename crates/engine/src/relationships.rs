@@ -280,25 +280,18 @@ impl Inferred {
 /// The paths are read twice (see the module documentation); a path may
 /// occur more than once.
 pub fn infer<'a>(
-    paths: impl IntoIterator<Item = &'a [Asn]> + Clone,
+    paths: impl IntoIterator<Item = &'a [Asn], IntoIter: Clone>,
 ) -> HashMap<(Asn, Asn), Relationship> {
     infer_with(paths, Options::default())
 }
 
-/// [`infer`] with a choice of steps.
+/// [`infer`] with a choice of steps: [`infer_families_with`], every path
+/// taken as one of the same family.
 pub fn infer_with<'a>(
-    paths: impl IntoIterator<Item = &'a [Asn]> + Clone,
+    paths: impl IntoIterator<Item = &'a [Asn], IntoIter: Clone>,
     opts: Options,
 ) -> HashMap<(Asn, Asn), Relationship> {
-    let mut graph = GraphBuilder::new();
-    for p in paths.clone() {
-        graph.see(p);
-    }
-    let mut links = graph.finish(opts);
-    for p in paths {
-        links.see(p, Family::Ipv4);
-    }
-    links.finish().ipv4
+    infer_families_with(paths.into_iter().map(|p| (p, Family::Ipv4)), opts).ipv4
 }
 
 /// Infers relationships from paths of both address families, each path

@@ -289,20 +289,17 @@ fn analyse_part(
     observer.stage(&of("finding hijacks and bogons"));
     let spans = timeline.finish();
     let paths: Vec<SeenPath> = paths.into_sorted();
-    let caida = !shared.context.relationships.is_empty();
-    let inferred: &Inferred = if caida {
-        &Inferred::default()
-    } else {
-        totals.inferred.get_or_insert_with(|| {
-            infer_families(paths.iter().map(|p| (p.path.as_slice(), Family::of(&p.prefix))))
-        })
-    };
     // CAIDA's file, inferred from IPv4 paths, judges both families.
-    let (relationships, source): (&Relationships<'_>, _) = if caida {
-        (&|_| &shared.context.relationships, "caida")
-    } else {
-        (&|f| inferred.of(f), "inferred")
-    };
+    let inferred: &Inferred;
+    let (relationships, source): (&Relationships<'_>, _) =
+        if shared.context.relationships.is_empty() {
+            inferred = totals.inferred.get_or_insert_with(|| {
+                infer_families(paths.iter().map(|p| (p.path.as_slice(), Family::of(&p.prefix))))
+            });
+            (&|f| inferred.of(f), "inferred")
+        } else {
+            (&|_| &shared.context.relationships, "caida")
+        };
     let leaks = detect_leaks(&paths, relationships);
     let otc_leaks = detect_otc_leaks(&paths, relationships);
     totals.action1.add(
@@ -330,7 +327,7 @@ fn analyse_part(
     totals.peers.extend(snapshot.peers.iter().cloned());
     let analysis: Analysis = analyse(snapshot, shared.vrps, shared.irr, settings, how.profile);
     for m in &analysis.metrics {
-        totals.counts.entry(m.asn).or_default().add(&m.counts);
+        totals.counts.entry(m.asn).or_default().merge(&m.counts);
     }
     for r in &analysis.routes {
         totals.rov.add(r.rov);
